@@ -1,0 +1,20 @@
+// Command chinese is a greeter plugin (seed 001): build it with
+// -buildmode=plugin, as //plugins/greeter/chinese does, and load it with
+// `host greet --lang=chinese`.
+package main
+
+import "example.com/plugkit/pluginapi"
+
+type greeter struct{}
+
+func (greeter) Greet() string { return "你好宇宙" }
+
+// Greeter is looked up by the host as pluginapi.GreeterSymbol.
+var Greeter pluginapi.Greeter = greeter{}
+
+// PluginManifest identifies this plugin to the host.
+var PluginManifest = pluginapi.Manifest{
+	Name:       "greeter/chinese",
+	Version:    "1.0.0",
+	APIVersion: pluginapi.APIVersion,
+}
