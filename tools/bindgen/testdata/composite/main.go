@@ -22,13 +22,13 @@ var (
 	ChanBoth   = make(chan int, 1)
 	ChanRecv   <-chan string
 	ChanSend   chan<- bool
-	ChanOfRecv = make(chan (<-chan int), 1)
-	Ptr        = new(int)
-	Any        any = 42
+	ChanOfRecv                              = make(chan (<-chan int), 1)
+	Ptr                                     = new(int)
+	Any        any                          = 42
 	Iface      interface{ String() string } = time.Second
-	Err        error = errors.New("boom")
-	Bytes      = []byte("bytes")
-	Runes      = []rune("runes")
+	Err        error                        = errors.New("boom")
+	Bytes                                   = []byte("bytes")
+	Runes                                   = []rune("runes")
 	Pointer    unsafe.Pointer
 	Struct     = struct {
 		A    int `json:"a,omitempty"`
