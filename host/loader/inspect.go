@@ -1,0 +1,163 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Inspection describes a plugin file without opening it, for `host inspect`
+// and its --json output. JSON field names are stable.
+type Inspection struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	// ELF is nil when the file is not ELF.
+	ELF *ELFSummary `json:"elf,omitempty"`
+	// BuildInfo is nil when the file has no readable Go build info.
+	BuildInfo *BuildInfoSummary `json:"build_info,omitempty"`
+	// PluginPath is the plugin's runtime path, "" if not found.
+	PluginPath string `json:"plugin_path,omitempty"`
+	// Exports are the exported symbols found in ExportsSource (".dynsym" or
+	// ".symtab"); empty when none were found, see ExportsNote.
+	Exports       []Export `json:"exports"`
+	ExportsSource string   `json:"exports_source,omitempty"`
+	ExportsNote   string   `json:"exports_note,omitempty"`
+	// Stripped is true when the file has no .symtab.
+	Stripped bool `json:"stripped"`
+	// BuildManifest is the manifest found next to the file, if valid.
+	BuildManifest *BuildManifest `json:"build_manifest,omitempty"`
+	Verdict       Verdict        `json:"verdict"`
+}
+
+// ELFSummary is the part of the ELF header the checks look at.
+type ELFSummary struct {
+	Class   string `json:"class"`   // e.g. "ELFCLASS64"
+	Machine string `json:"machine"` // e.g. "EM_X86_64"
+	Type    string `json:"type"`    // e.g. "ET_DYN"
+	Arch    string `json:"arch"`    // GOARCH and details, e.g. "amd64 (EM_X86_64, ELFCLASS64, little-endian)"
+}
+
+// BuildInfoSummary is the Go build info of the file (debug/buildinfo).
+type BuildInfoSummary struct {
+	GoVersion string            `json:"go_version"`
+	Path      string            `json:"path"`
+	Main      string            `json:"main,omitempty"` // main module path@version
+	Settings  []Setting         `json:"settings"`
+	Deps      map[string]string `json:"deps,omitempty"`
+}
+
+// Setting is one build info setting, in the file's order.
+type Setting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Verdict says whether Load would accept the file before opening it.
+type Verdict struct {
+	Compatible bool      `json:"compatible"`
+	Problems   []Problem `json:"problems"`
+	// Notes say which checks could not run and why.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Problem is one reason the file would be refused. Code is the stable
+// name of its sentinel (see Code).
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Inspect describes the plugin at path and runs the pre-open check on it,
+// without opening it. Unsafe permissions are reported as a problem, and the
+// file is still inspected; the error is for a file that cannot be read.
+func (l *Loader) Inspect(path string) (*Inspection, error) {
+	cfg := l.cfg
+	var problems []Problem
+	st, err := stage(path, &cfg, false)
+	var pe *PermissionError
+	if errors.As(err, &pe) {
+		problems = append(problems, problem(err))
+		cfg.SkipPermissionCheck = true
+		st, err = stage(path, &cfg, false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
+	a := precheck(st, bm, bmErr, &cfg)
+
+	in := &Inspection{Path: path, SHA256: st.sha256, Size: st.size, BuildManifest: bm, Exports: []Export{}}
+	if a.facts == nil && a.fatal != nil && !errors.Is(a.fatal, ErrNotELF) {
+		// Integrity failed before the ELF was read; describe it anyway,
+		// it runs no code.
+		a.facts, _ = readELF(path, st.r)
+	}
+	if f := a.facts; f != nil {
+		in.ELF = &ELFSummary{Class: f.Class.String(), Machine: f.Machine.String(), Type: f.Type.String(),
+			Arch: describeArch("", f.Machine, f.Class, f.Order)}
+		in.PluginPath = f.PluginPath
+		in.Stripped = !f.HasSymtab
+		if f.Exports != nil {
+			in.Exports, in.ExportsSource = f.Exports, f.ExportsIn
+		} else {
+			in.ExportsNote = "no exported symbols found: the file is stripped of them or is not a Go plugin"
+		}
+		if bi := f.BuildInfo; bi != nil {
+			s := &BuildInfoSummary{GoVersion: bi.GoVersion, Path: bi.Path, Settings: []Setting{}, Deps: depVersions(bi.Deps)}
+			if bi.Main.Path != "" {
+				s.Main = bi.Main.Path + "@" + bi.Main.Version
+			}
+			for _, kv := range bi.Settings {
+				s.Settings = append(s.Settings, Setting{Key: kv.Key, Value: kv.Value})
+			}
+			in.BuildInfo = s
+		}
+	}
+
+	if err := a.err(path); err != nil {
+		// Report every difference on its own line, not the folded error.
+		var ie *IncompatibleError
+		var pm *PackageMismatchError
+		if errors.As(err, &ie) {
+			for _, m := range ie.Mismatches {
+				problems = append(problems, problem(m))
+			}
+		}
+		if errors.As(err, &pm) {
+			problems = append(problems, problem(pm))
+		}
+		if ie == nil && pm == nil {
+			problems = append(problems, problem(err))
+		}
+	}
+	if a.facts != nil && a.fatal == nil && !a.hostHashesKnown {
+		in.Verdict.Notes = append(in.Verdict.Notes, "package hashes not compared: the host executable exports none (it must import \"plugin\")")
+	}
+	if bm == nil && errors.Is(bmErr, ErrManifestMissing) && !cfg.RequireBuildManifest {
+		in.Verdict.Notes = append(in.Verdict.Notes, fmt.Sprintf("no build manifest (%s): checksum, flag fingerprint and shared dependencies not checked against one", BuildManifestPath(path)))
+	}
+	in.Verdict.Problems = problems
+	if in.Verdict.Problems == nil {
+		in.Verdict.Problems = []Problem{}
+	}
+	in.Verdict.Compatible = len(problems) == 0
+	return in, nil
+}
+
+// Precheck runs every check Load makes before opening the plugin at path,
+// and returns the error Load would; it runs none of the plugin's code.
+func (l *Loader) Precheck(path string) error {
+	cfg := l.cfg
+	st, err := stage(path, &cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
+	return precheck(st, bm, bmErr, &cfg).err(path)
+}
+
+func problem(err error) Problem {
+	return Problem{Code: Code(err), Message: err.Error()}
+}
