@@ -1,0 +1,59 @@
+package loader
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"testing"
+)
+
+// elfHeader returns a bare 64-bit little-endian ELF header, a seed that
+// gets the fuzzer past the magic check.
+func elfHeader(typ elf.Type, machine elf.Machine) []byte {
+	var h elf.Header64
+	copy(h.Ident[:], elf.ELFMAG)
+	h.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
+	h.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	h.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	h.Type = uint16(typ)
+	h.Machine = uint16(machine)
+	h.Version = uint32(elf.EV_CURRENT)
+	h.Ehsize = 64
+	h.Phentsize = 56
+	h.Shentsize = 64
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, &h)
+	return b.Bytes()
+}
+
+// FuzzPrecheck feeds arbitrary bytes to the pre-open check: it must never
+// panic, and every failure must be one of the typed errors.
+func FuzzPrecheck(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("\x7fELF"))
+	f.Add([]byte("#!/bin/sh\necho not a plugin\n"))
+	f.Add(elfHeader(elf.ET_DYN, elf.EM_X86_64))
+	f.Add(elfHeader(elf.ET_EXEC, elf.EM_X86_64))
+	f.Add(elfHeader(elf.ET_DYN, elf.EM_AARCH64))
+	f.Add(append(elfHeader(elf.ET_DYN, elf.EM_X86_64), make([]byte, 512)...))
+	known := make([]error, len(codes))
+	for i, c := range codes {
+		known[i] = c.err
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sum := sha256.Sum256(data)
+		err := precheckReader("fuzz.so", bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:]), Config{GOARCH: "amd64"})
+		if err == nil {
+			return
+		}
+		for _, k := range known {
+			if errors.Is(err, k) {
+				return
+			}
+		}
+		t.Fatalf("untyped error: %v", err)
+	})
+}

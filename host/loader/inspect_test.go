@@ -1,0 +1,93 @@
+package loader
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInspectGood(t *testing.T) {
+	so := copyFixture(t, "good", t.TempDir(), "good.so")
+	writeManifest(t, so, "loadertest/good", nil)
+	in, err := New(testConfig()).Inspect(so)
+	require.NoError(t, err)
+
+	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
+	assert.Empty(t, in.Verdict.Problems)
+	assert.Equal(t, "example.com/plugkit/host/loader/testdata/plugins/good", in.PluginPath)
+	assert.Equal(t, []Export{
+		{Name: "Greeter", Kind: "var"},
+		{Name: "Hello", Kind: "func"},
+		{Name: "PluginManifest", Kind: "var"},
+	}, in.Exports)
+	assert.Equal(t, ".dynsym", in.ExportsSource)
+	require.NotNil(t, in.BuildInfo)
+	assert.Equal(t, testConfig().GoVersion, in.BuildInfo.GoVersion)
+	assert.Equal(t, "example.com/plugkit/host/loader/testdata/plugins/good", in.BuildInfo.Path)
+	require.NotNil(t, in.ELF)
+	assert.Equal(t, "ET_DYN", in.ELF.Type)
+	require.NotNil(t, in.BuildManifest)
+	assert.Equal(t, in.SHA256, in.BuildManifest.SHA256)
+
+	// The JSON field names are an interface of `host inspect --json`.
+	data, err := json.Marshal(in)
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(data, &fields))
+	for _, k := range []string{"path", "sha256", "size", "elf", "build_info", "plugin_path", "exports", "stripped", "build_manifest", "verdict"} {
+		assert.Contains(t, fields, k)
+	}
+}
+
+func TestInspectStripped(t *testing.T) {
+	strip, err := exec.LookPath("strip")
+	if err != nil {
+		t.Skip("no strip command")
+	}
+	so := copyFixture(t, "good", t.TempDir(), "good.so")
+	out, err := exec.Command(strip, so).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.NoError(t, os.Chmod(so, 0o644))
+
+	in, err := New(testConfig()).Inspect(so)
+	require.NoError(t, err)
+	assert.True(t, in.Stripped)
+	// .dynsym survives strip, and with it the exports.
+	assert.Equal(t, ".dynsym", in.ExportsSource)
+	assert.Len(t, in.Exports, 3)
+	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
+}
+
+func TestInspectReportsProblems(t *testing.T) {
+	dir := t.TempDir()
+	so := copyFixture(t, "good", dir, "good.so")
+	require.NoError(t, os.Chmod(so, 0o666))
+	writeManifest(t, so, "loadertest/good", func(m *BuildManifest) { m.GoVersion = "go1.25.0" })
+
+	in, err := New(testConfig()).Inspect(so)
+	require.NoError(t, err)
+	assert.False(t, in.Verdict.Compatible)
+	var codes []string
+	for _, p := range in.Verdict.Problems {
+		codes = append(codes, p.Code)
+	}
+	// The file is described even though it is unsafe and incompatible.
+	assert.Equal(t, []string{"unsafe_permissions", "toolchain_mismatch", "manifest_invalid"}, codes)
+	assert.Len(t, in.Exports, 3)
+
+	empty := writeFile(t, dir, "empty.so", nil)
+	in, err = New(testConfig()).Inspect(empty)
+	require.NoError(t, err)
+	assert.Nil(t, in.ELF)
+	assert.Equal(t, []Export{}, in.Exports)
+	require.Len(t, in.Verdict.Problems, 1)
+	assert.Equal(t, "not_elf", in.Verdict.Problems[0].Code)
+
+	_, err = New(testConfig()).Inspect(filepath.Join(dir, "missing.so"))
+	assert.ErrorIs(t, err, ErrNotFound)
+}

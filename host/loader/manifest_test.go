@@ -1,0 +1,113 @@
+package loader
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func validManifest() *BuildManifest {
+	return &BuildManifest{
+		SchemaVersion:         BuildManifestSchemaVersion,
+		Plugin:                "greeter/english",
+		SHA256:                strings.Repeat("ab", 32),
+		Size:                  1234,
+		GoVersion:             "go1.26.8",
+		BuildFlagsFingerprint: FlagsFingerprint([]string{"-race"}),
+		PluginAPIVersion:      "1.0.0",
+		SharedDeps:            map[string]string{"golang.org/x/text": "v0.20.0"},
+	}
+}
+
+func TestBuildManifestRoundTrip(t *testing.T) {
+	m := validManifest()
+	data, err := m.Marshal()
+	require.NoError(t, err)
+	got, err := ParseBuildManifest(data)
+	require.NoError(t, err)
+	assert.Equal(t, m, got)
+
+	again, err := got.Marshal()
+	require.NoError(t, err)
+	assert.Equal(t, string(data), string(again), "output is deterministic")
+}
+
+func TestBuildManifestValidate(t *testing.T) {
+	m := validManifest()
+	m.SchemaVersion = 2
+	m.SHA256 = "XYZ"
+	m.SharedDeps = nil
+	err := m.Validate()
+	require.Error(t, err)
+	for _, want := range []string{"schema_version 2", "sha256", "shared_deps is missing"} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	_, err = ParseBuildManifest([]byte(`{} {}`))
+	assert.Error(t, err)
+}
+
+// TestBuildManifestSchemaMatchesType keeps the embedded JSON schema and the
+// Go type from drifting apart.
+func TestBuildManifestSchemaMatchesType(t *testing.T) {
+	var schema struct {
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(BuildManifestSchema), &schema))
+
+	var tags []string
+	typ := reflect.TypeFor[BuildManifest]()
+	for i := 0; i < typ.NumField(); i++ {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		tags = append(tags, name)
+	}
+	var props []string
+	for k := range schema.Properties {
+		props = append(props, k)
+	}
+	sort.Strings(tags)
+	sort.Strings(props)
+	required := append([]string(nil), schema.Required...)
+	sort.Strings(required)
+	assert.Equal(t, tags, props)
+	assert.Equal(t, tags, required)
+}
+
+func TestFlagsFingerprint(t *testing.T) {
+	a := FlagsFingerprint([]string{"-race", "-tags=netgo", "GOAMD64=v1"})
+	assert.Equal(t, a, FlagsFingerprint([]string{"GOAMD64=v1", "-race", "-tags=netgo", "-race"}))
+	assert.NotEqual(t, a, FlagsFingerprint([]string{"-tags=netgo", "GOAMD64=v1"}))
+	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, a)
+}
+
+func TestReadAllowlist(t *testing.T) {
+	sum := strings.Repeat("0f", 32)
+	p := filepath.Join(t.TempDir(), "allow.txt")
+	require.NoError(t, os.WriteFile(p, []byte("# trusted builds\n\n"+strings.ToUpper(sum)+"  *english.so\n"), 0o644))
+	got, err := ReadAllowlist(p)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{sum: "english.so"}, got)
+
+	require.NoError(t, os.WriteFile(p, []byte("nothex  x.so\n"), 0o644))
+	_, err = ReadAllowlist(p)
+	assert.ErrorContains(t, err, "allow.txt:1")
+}
+
+func TestCodeCoversEverySentinel(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range codes {
+		assert.NotEqual(t, "unknown", Code(c.err))
+		assert.False(t, seen[c.code], "duplicate code %s", c.code)
+		seen[c.code] = true
+	}
+	assert.Equal(t, "", Code(nil))
+	assert.Equal(t, "unknown", Code(os.ErrClosed))
+}
