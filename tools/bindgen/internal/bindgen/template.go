@@ -78,7 +78,7 @@ func (e *{{.Name}}TypeError) Error() string {
 func (e *{{.Name}}TypeError) Is(target error) bool { return target == {{.ErrPrefix}}SymbolType }
 
 // {{.Name}}ChecksumError reports a plugin file with another sha256 than
-// {{.SHA256Name}}.
+// the one the bindings were generated for.
 type {{.Name}}ChecksumError struct {
 	Path     string // the plugin file
 	Expected string
@@ -92,7 +92,8 @@ func (e *{{.Name}}ChecksumError) Error() string {
 // Is makes errors.Is(err, {{.ErrPrefix}}Checksum) true.
 func (e *{{.Name}}ChecksumError) Is(target error) bool { return target == {{.ErrPrefix}}Checksum }
 {{if .Interface}}
-// {{.Name}} is the API of the plugin {{.API.PkgPath}}.
+// {{.Name}} is the API of the plugin package
+// {{.API.PkgPath}}.
 type {{.Name}} interface {
 {{- range .Funcs}}
 	// {{.Name}} calls the plugin's function {{.Name}}.
@@ -105,8 +106,9 @@ type {{.Name}} interface {
 {{- if .Interface}}
 // {{.Impl}} binds {{.Name}} to an opened plugin.
 {{- else}}
-// {{.Name}} is bound to the plugin {{.API.PkgPath}}: its functions are
-// methods and its variables are fields.
+// {{.Name}} is bound to a plugin: its functions are methods and its
+// variables are fields. It was generated from the plugin package
+// {{.API.PkgPath}}.
 {{- end}}
 type {{.Impl}} struct {
 {{- range .Vars}}
@@ -122,9 +124,10 @@ type {{.Impl}} struct {
 {{- end}}
 }
 
-// Bind{{.Name}} opens the plugin file at path{{if .SHA256}}, once its sha256 is
-// {{.SHA256Name}},{{end}} and binds every symbol, checking its type. It
-// reports every missing or mistyped symbol at once, joined with errors.Join.
+// Bind{{.Name}} opens the plugin file at path and binds every symbol,
+// checking its type. Every missing or mistyped symbol is reported at once,
+// joined with errors.Join.{{if .SHA256}} The file's sha256 must be
+// {{.SHA256Name}}; it is checked before the plugin is opened.{{end}}
 func Bind{{.Name}}(path string) ({{if not .Interface}}*{{end}}{{.Name}}, error) {
 	f, err := os.Open(path)
 	if err != nil {
