@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Tests tools/bazel's choices and its one-line errors, without provisioning:
+# every case stops before anything is installed or downloaded.
+set -euo pipefail
+
+launcher=${TEST_SRCDIR:?run with bazel test}/_main/tools/bazel
+tmp=$(mktemp -d "${TEST_TMPDIR:-/tmp}/launcher.XXXXXX")
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# expect NAME WANT_CODE WANT_SUBSTRING -- COMMAND...: runs COMMAND and checks
+# its exit code and that its output (stdout+stderr) contains WANT_SUBSTRING.
+expect() {
+	local name=$1 want_code=$2 want=$3
+	shift 4
+	local out code=0
+	out=$("$@" 2>&1) || code=$?
+	if [[ $code != "$want_code" ]]; then
+		fail "$name: exit $code, want $want_code; output: $out"
+	elif [[ $out != *"$want"* ]]; then
+		fail "$name: output lacks '$want': $out"
+	else
+		echo "ok: $name"
+	fi
+	LAST_OUTPUT=$out
+}
+
+expect help 0 "usage: tools/bazel" -- "$launcher" --plugkit-help
+
+# A Bazel launcher hands over the real binary in BAZEL_REAL.
+cat >"$tmp/real" <<'SH'
+#!/bin/sh
+echo "real bazel got: $*"
+SH
+chmod +x "$tmp/real"
+expect bazel_real 0 "real bazel got: build //... --config=ci" -- \
+	env BAZEL_REAL="$tmp/real" "$launcher" build //... --config=ci
+
+# A bazel 7.7.x on PATH is used as is; another version is not.
+mkdir -p "$tmp/bin77" "$tmp/bin65"
+cat >"$tmp/bin77/bazel" <<'SH'
+#!/bin/sh
+[ "$1" = --version ] && { echo "bazel 7.7.1"; exit 0; }
+echo "path bazel 7.7 got: $*"
+SH
+sed 's/7\.7\.1/6.5.0/; s/path bazel 7.7/path bazel 6.5/' "$tmp/bin77/bazel" >"$tmp/bin65/bazel"
+chmod +x "$tmp/bin77/bazel" "$tmp/bin65/bazel"
+expect path_bazel 0 "path bazel 7.7 got: test //host/..." -- \
+	env -u BAZEL_REAL PATH="$tmp/bin77:$PATH" "$launcher" test //host/...
+expect path_bazel_wrong_version_skipped 0 "" -- \
+	env -u BAZEL_REAL PATH="$tmp/bin65:$tmp/bin77:$PATH" "$launcher" info
+[[ $LAST_OUTPUT == *"path bazel 7.7 got: info"* && $LAST_OUTPUT != *"path bazel 6.5"* ]] ||
+	fail "path_bazel_wrong_version_skipped: used the wrong bazel: $LAST_OUTPUT"
+
+# Provisioning stops with one line, a reason and a remedy.
+offline=(env -u BAZEL_REAL PLUGKIT_OFFLINE=1 PLUGKIT_CACHE="$tmp/cache")
+if [[ $(id -u) != 0 ]]; then
+	expect not_root 1 "needs root" -- "${offline[@]}" "$launcher" build //...
+else
+	if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		# A copy of the workspace files the launcher reads, where an
+		# unprivileged user can reach them.
+		ws=$(mktemp -d /tmp/launcher-ws.XXXXXX)
+		mkdir -p "$ws/tools"
+		cp "$launcher" "$ws/tools/bazel"
+		cp "$(dirname "$launcher")/../MODULE.bazel" "$(dirname "$launcher")/../go.mod" "$ws/"
+		chmod -R a+rX "$ws"
+		expect not_root 1 "plugkit: error: provisioning the offline Bazel needs root" -- \
+			setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$ws" \
+			"${offline[@]}" PLUGKIT_CACHE="$ws/cache" "$ws/tools/bazel" build //...
+		rm -rf "$ws"
+	fi
+	# No Go module proxy: GOPROXY unset and `go env GOPROXY` says off.
+	mkdir -p "$tmp/gooff"
+	printf '#!/bin/sh\necho off\n' >"$tmp/gooff/go"
+	chmod +x "$tmp/gooff/go"
+	expect no_proxy 1 "plugkit: error: no Go module proxy: set GOPROXY" -- \
+		env -u GOPROXY PATH="$tmp/gooff:$PATH" "${offline[@]}" "$launcher" build //...
+	if ! command -v go >/dev/null; then
+		expect no_go 1 "plugkit: error: no 'go' on PATH" -- "${offline[@]}" "$launcher" build //...
+	fi
+	# An error is one line, the last.
+	[[ $(grep -c 'error' <<<"$LAST_OUTPUT") == 1 && $(tail -n 1 <<<"$LAST_OUTPUT") == "plugkit: error: "* ]] ||
+		fail "error is not one last line: $LAST_OUTPUT"
+fi
+[[ ! -e $tmp/cache/bazel-7.7.1-r1/rootfs ]] || fail "a failed check still started provisioning"
+
+((failures == 0)) || exit 1
+echo PASS
