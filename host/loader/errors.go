@@ -263,7 +263,7 @@ func (e *PackageMismatchError) Error() string {
 	if len(e.Others) > 0 {
 		more = fmt.Sprintf(" (and %d more: %s)", len(e.Others), strings.Join(e.Others, ", "))
 	}
-	return fmt.Sprintf("loader: %s: %v %s%s; %s, and check that both use the same source of that package (go.mod, replace directives, -trimpath)",
+	return fmt.Sprintf("loader: %s: %v: %s%s; %s, and check that both use the same source of that package (go.mod, replace directives, -trimpath)",
 		e.Path, ErrPackageMismatch, e.Package, more, rebuildHint)
 }
 

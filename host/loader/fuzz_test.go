@@ -7,6 +7,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -39,6 +42,20 @@ func FuzzPrecheck(f *testing.F) {
 	f.Add(elfHeader(elf.ET_EXEC, elf.EM_X86_64))
 	f.Add(elfHeader(elf.ET_DYN, elf.EM_AARCH64))
 	f.Add(append(elfHeader(elf.ET_DYN, elf.EM_X86_64), make([]byte, 512)...))
+	// A real, small shared library takes the fuzzer into the section,
+	// symbol table and build info parsers; Go plugins are too big to mutate
+	// usefully.
+	if gcc, err := exec.LookPath("gcc"); err == nil {
+		dir := f.TempDir()
+		src := filepath.Join(dir, "seed.c")
+		out := filepath.Join(dir, "seed.so")
+		if os.WriteFile(src, []byte("int seed(void) { return 1; }\n"), 0o644) == nil &&
+			exec.Command(gcc, "-shared", "-fPIC", "-s", "-o", out, src).Run() == nil {
+			if data, err := os.ReadFile(out); err == nil {
+				f.Add(data)
+			}
+		}
+	}
 	known := make([]error, len(codes))
 	for i, c := range codes {
 		known[i] = c.err
