@@ -254,6 +254,9 @@ type PackageMismatchError struct {
 	Package string // import path, e.g. "example.com/plugkit/pluginapi"
 	// Others lists further mismatched packages found by the pre-open check.
 	Others []string
+	// LoadedPlugins is set when the package differs from the copy an
+	// already loaded plugin brought, rather than from the host's.
+	LoadedPlugins bool
 	// Err is the runtime's error when the mismatch came from plugin.Open.
 	Err error
 }
@@ -263,8 +266,15 @@ func (e *PackageMismatchError) Error() string {
 	if len(e.Others) > 0 {
 		more = fmt.Sprintf(" (and %d more: %s)", len(e.Others), strings.Join(e.Others, ", "))
 	}
-	return fmt.Sprintf("loader: %s: %v: %s%s; %s, and check that both use the same source of that package (go.mod, replace directives, -trimpath)",
-		e.Path, ErrPackageMismatch, e.Package, more, rebuildHint)
+	other := "the host"
+	switch {
+	case e.LoadedPlugins:
+		other = "a plugin already loaded"
+	case e.Err != nil:
+		other = "the host or a plugin already loaded"
+	}
+	return fmt.Sprintf("loader: %s: %v: %s%s, compared with %s; %s, and check that all use the same source of that package (go.mod, replace directives, -trimpath)",
+		e.Path, ErrPackageMismatch, e.Package, more, other, rebuildHint)
 }
 
 func (e *PackageMismatchError) Unwrap() []error { return nonNil(ErrPackageMismatch, e.Err) }

@@ -44,6 +44,7 @@ type entry struct {
 	path   string
 	sha256 string
 	ppath  string
+	hashes map[string]string // package fingerprints of the file
 }
 
 // registry is process-wide because the runtime's record of loaded plugins
@@ -54,6 +55,11 @@ var registry struct {
 	bySHA  map[string]*entry
 	byPath map[string]*entry // plugin path
 	byName map[string]*entry // PluginManifest.Name, of loaded plugins
+	// pkgHashes holds the package fingerprints of packages the host does
+	// not link, from the plugins dlopen has mapped, first plugin first:
+	// the dynamic linker resolves a later plugin's references to them, so
+	// the runtime compares a later plugin's packages with these.
+	pkgHashes map[string]string
 }
 
 // Load checks the plugin at path without running its code, then opens a
@@ -78,7 +84,7 @@ func (l *Loader) Load(path string) (*Plugin, error) {
 		return nil, err
 	}
 
-	e, existing, err := claim(path, st.sha256, a.facts.PluginPath)
+	e, existing, err := claim(path, st.sha256, a.facts.PluginPath, a.facts.PkgHashes)
 	if err != nil {
 		return nil, err
 	}
@@ -101,13 +107,14 @@ func (l *Loader) Load(path string) (*Plugin, error) {
 
 // claim finds the entry for these bytes, or creates one that the caller
 // must settle. It refuses other bytes under a plugin path already taken.
-func claim(path, sum, ppath string) (e *entry, existing bool, err error) {
+func claim(path, sum, ppath string, hashes map[string]string) (e *entry, existing bool, err error) {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if registry.bySHA == nil {
 		registry.bySHA = map[string]*entry{}
 		registry.byPath = map[string]*entry{}
 		registry.byName = map[string]*entry{}
+		registry.pkgHashes = map[string]string{}
 	}
 	if e := registry.bySHA[sum]; e != nil {
 		return e, true, nil
@@ -117,7 +124,10 @@ func claim(path, sum, ppath string) (e *entry, existing bool, err error) {
 			return nil, false, &AlreadyLoadedError{Path: path, PluginPath: ppath, LoadedFrom: e.path, LoadedSHA256: e.sha256, GotSHA256: sum}
 		}
 	}
-	e = &entry{done: make(chan struct{}), path: path, sha256: sum, ppath: ppath}
+	if pkgs := differingPackages(hashes, registry.pkgHashes); len(pkgs) > 0 {
+		return nil, false, &PackageMismatchError{Path: path, Package: pkgs[0], Others: pkgs[1:], LoadedPlugins: true}
+	}
+	e = &entry{done: make(chan struct{}), path: path, sha256: sum, ppath: ppath, hashes: hashes}
 	registry.bySHA[sum] = e
 	if ppath != "" {
 		registry.byPath[ppath] = e
@@ -152,8 +162,32 @@ func settle(e *entry, p *Plugin, err error) {
 		if e.ppath != "" && registry.byPath[e.ppath] == e {
 			delete(registry.byPath, e.ppath)
 		}
+	} else {
+		// Mapped for good, whatever happened next: its symbols now take
+		// part in the dynamic linking of later plugins.
+		host := hostPkgHashes()
+		for pkg, h := range e.hashes {
+			if _, inHost := host[pkg]; !inHost {
+				if _, seen := registry.pkgHashes[pkg]; !seen {
+					registry.pkgHashes[pkg] = h
+				}
+			}
+		}
 	}
 	close(e.done)
+}
+
+// differingPackages lists, sorted, the packages whose fingerprint in
+// plugin differs from the one in loaded.
+func differingPackages(plugin, loaded map[string]string) []string {
+	var out []string
+	for pkg, h := range plugin {
+		if lh, ok := loaded[pkg]; ok && lh != h {
+			out = append(out, pkg)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // openPlugin calls plugin.Open on the private copy and turns its string

@@ -422,3 +422,27 @@ func TestPackageMismatchBeforeOpen(t *testing.T) {
 	assert.Equal(t, pkg, pm.Package)
 	assert.Empty(t, pm.Others)
 }
+
+// TestPackageMismatchWithLoadedPlugin checks that a package a loaded plugin
+// brought (and the host does not link) must match in later plugins, as the
+// runtime requires.
+func TestPackageMismatchWithLoadedPlugin(t *testing.T) {
+	p, err := New(testConfig()).Load(copyFixture(t, "good", t.TempDir(), "good.so"))
+	require.NoError(t, err)
+	pkg := p.PluginPath // the plugin's main package, not in the host
+	require.NotEmpty(t, pkg)
+
+	_, _, err = claim("later.so", "not-a-loaded-sha", "", map[string]string{pkg: "00"})
+	var pm *PackageMismatchError
+	require.ErrorAs(t, err, &pm)
+	assert.Equal(t, pkg, pm.Package)
+	assert.True(t, pm.LoadedPlugins)
+	assert.Contains(t, err.Error(), "a plugin already loaded")
+}
+
+func TestDifferingPackages(t *testing.T) {
+	assert.Equal(t, []string{"a", "c"}, differingPackages(
+		map[string]string{"c": "1", "a": "1", "b": "1", "only-plugin": "1"},
+		map[string]string{"a": "2", "b": "1", "c": "2", "only-host": "1"}))
+	assert.Empty(t, differingPackages(nil, map[string]string{"a": "1"}))
+}

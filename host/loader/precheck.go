@@ -121,12 +121,7 @@ func precheck(st *staged, bm *BuildManifest, bmErr error, cfg *Config) *analysis
 	// must have the same fingerprint.
 	if host := hostPkgHashes(); host != nil {
 		a.hostHashesKnown = true
-		for pkg, h := range facts.PkgHashes {
-			if hh, ok := host[pkg]; ok && hh != h {
-				a.packages = append(a.packages, pkg)
-			}
-		}
-		sort.Strings(a.packages)
+		a.packages = differingPackages(facts.PkgHashes, host)
 	}
 	return a
 }
