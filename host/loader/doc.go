@@ -13,8 +13,9 @@
 //   - it is a Go plugin, not a C library, a c-shared library or an executable;
 //   - it was built by the host's Go toolchain, with the host's identity-relevant
 //     build settings, and with the same bytes of every package the host also
-//     links (compared through the package hashes both ELF files export, the
-//     same test the runtime makes after dlopen);
+//     links, or that an already loaded plugin brought (compared through the
+//     package hashes the ELF files export, the test the runtime makes after
+//     dlopen);
 //   - its build manifest (see [BuildManifest], a JSON file next to the .so)
 //     matches the host's expectations in [Config];
 //   - its SHA-256 matches the build manifest and, if configured, an allowlist.

@@ -183,7 +183,7 @@ func ParseBuildManifest(data []byte) (*BuildManifest, error) {
 // few hundred bytes.
 const maxManifestSize = 1 << 20
 
-// ReadBuildManifest reads the manifest at path. A missing file is a
+// readBuildManifest reads the manifest at path. A missing file is a
 // *ManifestError with Kind ErrManifestMissing, anything else wrong with it
 // Kind ErrManifestInvalid. The file must pass the same permission check as
 // plugins unless skipPermissions is set, because it vouches for the plugin's
