@@ -124,7 +124,7 @@ func TestSymbolPrefixOverride(t *testing.T) {
 }
 
 func TestNameCollision(t *testing.T) {
-	api := &API{PkgPath: "p", Symbols: []Symbol{{Name: "String", Func: true, Type: nil}}}
+	api := &API{PkgPath: "p", Symbols: []Symbol{{Name: "String", Func: true, Type: brokenType{}}}}
 	_, err := Generate(api, Options{})
 	assert.ErrorIs(t, err, ErrNameCollision)
 }
@@ -244,4 +244,19 @@ func TestBindingsInProcess(t *testing.T) {
 	_, err = BindBasic(filepath.Join(t.TempDir(), "missing.so"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.False(t, errors.Is(err, ErrBasicSymbolMissing))
+}
+
+// brokenType spells a type that doesn't parse, as a bindgen bug would.
+type brokenType struct{}
+
+func (brokenType) render(qualifier) (string, error) { return "map[", nil }
+func (brokenType) funcParts(qualifier) ([]string, bool, []string, error) {
+	return nil, false, nil, nil
+}
+
+func TestUnformattableOutputIsAnError(t *testing.T) {
+	api := &API{PkgPath: "p", Symbols: []Symbol{{Name: "V", Type: brokenType{}}}}
+	out, err := Generate(api, Options{})
+	assert.ErrorIs(t, err, ErrFormat)
+	assert.Nil(t, out)
 }
