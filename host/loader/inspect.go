@@ -90,8 +90,11 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 	in := &Inspection{Path: path, SHA256: st.sha256, Size: st.size, BuildManifest: bm, Exports: []Export{}}
 	if a.facts == nil && a.fatal != nil && !errors.Is(a.fatal, ErrNotELF) {
 		// Integrity failed before the ELF was read; describe it anyway,
-		// it runs no code.
-		a.facts, _ = readELF(path, st.r)
+		// it runs no code, and report what is wrong with it too.
+		var elfErr error
+		if a.facts, elfErr = readELF(path, st.r); elfErr != nil {
+			problems = append(problems, problem(elfErr))
+		}
 	}
 	if f := a.facts; f != nil {
 		in.ELF = &ELFSummary{Class: f.Class.String(), Machine: f.Machine.String(), Type: f.Type.String(),
