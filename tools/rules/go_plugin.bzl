@@ -1,27 +1,62 @@
-"""go_plugin builds a Go package main as a plugin .so.
+"""go_plugin builds a Go package main as a plugin .so, with its build manifest.
 
-gazelle writes go_plugin instead of go_binary under plugins/ (the map_kind
-directive in plugins/BUILD.bazel), so `bazel run //:gazelle` keeps plugin
-targets intact.
+gazelle leaves go_plugin targets alone (it does not generate this kind), so
+`bazel run //:gazelle` never clobbers them; it keeps managing the go_library
+the plugin embeds.
 """
 
 load("@rules_go//go:def.bzl", "go_binary")
+load(":plugin_manifest.bzl", "go_plugin_manifest")
 
-def go_plugin(name, **kwargs):
-    """A Go plugin, written to <package>/<name>.so.
+# Go flags a single target must not set: host and plugins share the one flag
+# set in .bazelrc, or the runtime refuses the plugin.
+_FORBIDDEN = ("gc_goopts", "gc_linkopts", "race", "msan", "pure", "static", "linkmode", "goos", "goarch", "gotags")
+
+def go_plugin(name, plugin_name = None, visibility = None, **kwargs):
+    """A Go plugin: <name>.so, <name>.so.manifest.json, and a filegroup of both.
+
+    Targets:
+      <name>: the .so and its manifest, for data dependencies.
+      <name>_so: the .so alone, for $(rlocationpath).
+      <name>_manifest: the build manifest alone.
 
     Args:
       name: target name; the plugin file is <name>.so.
-      **kwargs: go_binary attributes (embed, deps, visibility, ...). Go flags
-        are not among them: host and plugins share the one flag set in
-        .bazelrc.
+      plugin_name: the plugin's PluginManifest.Name; by default the package
+        path below plugins/, e.g. "greeter/english".
+      visibility: visibility of the targets.
+      **kwargs: go_binary attributes (embed, srcs, deps, ...), Go flags
+        excepted.
     """
-    for attr in ("gc_goopts", "gc_linkopts", "race", "msan", "pure", "static", "linkmode", "goos", "goarch", "gotags"):
+    for attr in _FORBIDDEN:
         if attr in kwargs:
             fail("go_plugin %s: %s would give this plugin flags the host does not have; set Go flags in .bazelrc for every target" % (name, attr))
+    if plugin_name == None:
+        pkg = native.package_name()
+        if not pkg.startswith("plugins/"):
+            fail("go_plugin %s: set plugin_name (it must equal the plugin's PluginManifest.Name)" % name)
+        plugin_name = pkg[len("plugins/"):]
+
     go_binary(
-        name = name,
+        name = name + "_so",
         linkmode = "plugin",
         out = name + ".so",
+        visibility = visibility,
         **kwargs
+    )
+    go_plugin_manifest(
+        name = name + "_manifest",
+        libs = kwargs.get("embed", []) + kwargs.get("deps", []),
+        out = name + ".so" + ".manifest.json",
+        plugin = ":" + name + "_so",
+        plugin_name = plugin_name,
+        visibility = visibility,
+    )
+    native.filegroup(
+        name = name,
+        srcs = [
+            ":" + name + "_so",
+            ":" + name + "_manifest",
+        ],
+        visibility = visibility,
     )
