@@ -1,10 +1,15 @@
-// Command host loads plugkit plugins and runs them.
+// Command host loads plugkit plugins, checked before they are opened, and
+// runs them.
 //
-//	host greet --lang=english   load plugins/greeter/<lang>/<lang>.so and greet
+//	host greet --lang=english      the greeting of plugins/greeter/<lang>/<lang>.so (seed 001)
+//	host log --dir=DIR             send a message to every logger plugin in DIR (seed 004)
+//	host list [DIR]                every plugin under DIR and whether it may be loaded
+//	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
 //
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
 // plugins/ folder in the binary's Bazel runfiles, else plugins/ beside the
-// binary).
+// binary). Exit status: 0 on success, 1 when a plugin fails, 2 for a usage
+// error.
 package main
 
 import (
@@ -30,6 +35,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"greet", "print the greeting of a greeter plugin", greet},
+		{"log", "send a message to every logger plugin in a folder", logCmd},
+		{"list", "list the plugins under a folder and whether each may be loaded", list},
+		{"inspect", "describe a plugin file without opening it", inspect},
 	}
 }
 
@@ -84,15 +92,16 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
+// parse parses flags and checks that at most maxArgs arguments follow.
+func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	if fs.NArg() > maxArgs {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args()[maxArgs:])
 	}
 	return nil
 }
@@ -151,7 +160,7 @@ func greet(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("greet", "greet [--lang=LANG] [--plugins=DIR]", stderr)
 	lang := fs.String("lang", "english", "language of the greeter plugin to load")
 	dir := fs.String("plugins", defaultPluginsDir(), "folder holding greeter/<lang>/<lang>.so")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	available, err := kindPlugins(*dir, "greeter")
@@ -165,7 +174,11 @@ func greet(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: no greeter for language %q; available: %s", errUsage, *lang, strings.Join(sortedKeys(available), ", "))
 	}
-	g, err := loadGreeter(path)
+	p, err := newLoader().Load(path)
+	if err != nil {
+		return err
+	}
+	g, err := p.Greeter()
 	if err != nil {
 		return err
 	}

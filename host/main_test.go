@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
+
+	"example.com/plugkit/host/loader"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,4 +125,137 @@ func TestHostBinary(t *testing.T) {
 		assert.Equal(t, tc.stdout, stdout.String(), "%v", tc.args)
 		assert.Contains(t, stderr.String(), tc.stderr, "%v", tc.args)
 	}
+}
+
+// copyPlugin copies a Bazel-built plugin and its build manifest into
+// dir/<kind>/<name>/, where a test may change them.
+func copyPlugin(t *testing.T, dir, kind, name string) string {
+	t.Helper()
+	src := filepath.Join(pluginsDir(t), kind, name, name+".so")
+	dst := filepath.Join(dir, kind, name, name+".so")
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	for _, suffix := range []string{"", ".manifest.json"} {
+		data, err := os.ReadFile(src + suffix)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(dst+suffix, data, 0o644))
+	}
+	return dst
+}
+
+func TestGreetRefusesTamperedPlugin(t *testing.T) {
+	dir := t.TempDir()
+	so := copyPlugin(t, dir, "greeter", "english")
+	data, err := os.ReadFile(so)
+	require.NoError(t, err)
+	data[len(data)/2] ^= 0xff
+	require.NoError(t, os.WriteFile(so, data, 0o644))
+
+	var stdout, stderr bytes.Buffer
+	err = run([]string{"greet", "--lang=english", "--plugins=" + dir}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, loader.ErrChecksumMismatch)
+	assert.Empty(t, stdout.String())
+}
+
+func TestGreetRefusesPluginWithoutManifest(t *testing.T) {
+	dir := t.TempDir()
+	so := copyPlugin(t, dir, "greeter", "chinese")
+	require.NoError(t, os.Remove(loader.BuildManifestPath(so)))
+
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"greet", "--lang=chinese", "--plugins=" + dir}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, loader.ErrManifestMissing)
+}
+
+func TestInspectJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	so := runfile(t, "ENGLISH_SO")
+	require.NoError(t, run([]string{"inspect", "--json", so}, &stdout, &stderr), stderr.String())
+	var in loader.Inspection
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &in))
+	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
+	require.NotNil(t, in.BuildManifest)
+	assert.Equal(t, "greeter/english", in.BuildManifest.Plugin)
+	assert.Equal(t, in.SHA256, in.BuildManifest.SHA256)
+	var names []string
+	for _, e := range in.Exports {
+		names = append(names, e.Name)
+	}
+	assert.Equal(t, []string{"Greeter", "PluginManifest"}, names)
+}
+
+func TestInspectText(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"inspect", runfile(t, "ENGLISH_SO")}, &stdout, &stderr))
+	out := stdout.String()
+	assert.Contains(t, out, "greeter/english, pluginapi 1.0.0")
+	assert.Regexp(t, `(?m)^verdict:\s+compatible$`, out)
+}
+
+func TestInspectRefusesCFile(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	f := filepath.Join(t.TempDir(), "notes.so")
+	require.NoError(t, os.WriteFile(f, []byte("not a plugin"), 0o644))
+	err := run([]string{"inspect", f}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not_elf")
+	assert.Regexp(t, `(?m)^\s+not_elf\s+.*not an ELF file`, stdout.String())
+}
+
+func TestList(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"list", pluginsDir(t)}, &stdout, &stderr), stdout.String())
+	for _, p := range []string{"greeter/chinese/chinese.so", "greeter/english/english.so", "loggers/json.so", "loggers/text.so"} {
+		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(p)+`\s+[0-9a-f]{12}\s+ok$`, stdout.String())
+	}
+}
+
+func TestListReportsRefusedPlugins(t *testing.T) {
+	dir := t.TempDir()
+	copyPlugin(t, dir, "greeter", "english")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "junk.so"), []byte("junk"), 0o644))
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"list", dir}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1 of 2 plugins would be refused")
+	assert.Regexp(t, `(?m)^junk.so\s+[0-9a-f]{12}\s+refused \(.*not_elf.*\)$`, stdout.String())
+	assert.Regexp(t, `(?m)^greeter/english/english.so\s+[0-9a-f]{12}\s+ok$`, stdout.String())
+}
+
+// TestLogBinary runs `host log` in a process of its own: the logger plugins
+// print to the process's standard output, as in seed 004.
+func TestLogBinary(t *testing.T) {
+	bin := runfile(t, "HOST_BIN")
+	cmd := exec.Command(bin, "log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda", "--dir="+filepath.Join(pluginsDir(t), "loggers"))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "[WARN]\tdisk almost full\n\t{\"disk\":\"/dev/sda\"}\n"+
+		"WARN disk almost full disk=\"/dev/sda\"\n", string(out))
+}
+
+// TestLogKeepsGoingPastABadPlugin: one bad file in the folder is reported,
+// and every good logger still gets the message.
+func TestLogKeepsGoingPastABadPlugin(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"json", "text"} {
+		src := filepath.Join(pluginsDir(t), "loggers", name+".so")
+		for _, suffix := range []string{"", ".manifest.json"} {
+			data, err := os.ReadFile(src + suffix)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name+".so"+suffix), data, 0o644))
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.so"), []byte{0x7f, 'E', 'L', 'F', 2, 1}, 0o644))
+	cmd := exec.Command(runfile(t, "HOST_BIN"), "log", "--dir="+dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	require.ErrorAs(t, err, &exitErr)
+	assert.Equal(t, 1, exitErr.ExitCode())
+	assert.Contains(t, stdout.String(), "[INFO]\tHello world!")
+	assert.Contains(t, stdout.String(), "INFO Hello world! user=\"sample\"")
+	assert.Contains(t, stderr.String(), "broken.so")
+	assert.Contains(t, stderr.String(), "1 of 3 logger plugins failed")
 }

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"example.com/plugkit/host/buildconfig"
+	"example.com/plugkit/host/loader"
+	"example.com/plugkit/pluginapi"
+)
+
+// newLoader returns a loader that expects what this host was built with. A
+// Bazel-built host knows its flag fingerprint and module versions and
+// refuses plugins without a build manifest; a `go build` host knows neither.
+func newLoader() *loader.Loader {
+	cfg := loader.HostConfig()
+	if buildconfig.Generated {
+		cfg.GoVersion = buildconfig.GoVersion
+		cfg.BuildFlagsFingerprint = buildconfig.BuildFlagsFingerprint
+		cfg.SharedDeps = buildconfig.SharedDeps
+		cfg.RequireBuildManifest = true
+	}
+	return loader.New(cfg)
+}
+
+func logCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("log", "log [--dir=DIR] [--level=info] [--msg=TEXT] [--label=k=v ...]", stderr)
+	dir := fs.String("dir", filepath.Join(defaultPluginsDir(), "loggers"), "folder whose *.so logger plugins all receive the message")
+	level := fs.String("level", "info", "log, info or warn")
+	msg := fs.String("msg", "Hello world!", "the message")
+	labels := labelFlag{"user": "sample"}
+	fs.Var(labels, "label", "a key=value label (repeatable; default user=sample)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	send := map[string]func(pluginapi.Logger){
+		"log":  func(l pluginapi.Logger) { l.Log(*msg, labels) },
+		"info": func(l pluginapi.Logger) { l.Info(*msg, labels) },
+		"warn": func(l pluginapi.Logger) { l.Warn(*msg, labels) },
+	}[*level]
+	if send == nil {
+		return fmt.Errorf("%w: --level=%q: want log, info or warn", errUsage, *level)
+	}
+	results, err := newLoader().LoadDir(*dir)
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		return fmt.Errorf("%w: no *.so plugins in %s (set --dir)", errUsage, *dir)
+	}
+	// One bad plugin does not stop the others; every failure is reported.
+	var failed []error
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r.Err)
+			continue
+		}
+		l, err := r.Plugin.Logger()
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		send(l)
+	}
+	for _, err := range failed {
+		fmt.Fprintln(stderr, "host:", err)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d logger plugins failed", len(failed), len(results))
+	}
+	return nil
+}
+
+// labelFlag collects key=value labels; the first one given replaces the
+// default set.
+type labelFlag pluginapi.Labels
+
+func (l labelFlag) String() string {
+	pairs := make([]string, 0, len(l))
+	for k, v := range l {
+		pairs = append(pairs, k+"="+v)
+	}
+	sort.Strings(pairs)
+	return strings.Join(pairs, ",")
+}
+
+func (l labelFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", v)
+	}
+	if l["user"] == "sample" && len(l) == 1 {
+		delete(l, "user")
+	}
+	l[k] = val
+	return nil
+}
+
+func list(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("list", "list [DIR]", stderr)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	dir := defaultPluginsDir()
+	if fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	}
+	var paths []string
+	err := filepath.WalkDir(dir, func(path string, d iofs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".so") {
+			paths = append(paths, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(paths)
+	l := newLoader()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLUGIN\tSHA256\tVERDICT")
+	bad := 0
+	for _, path := range paths {
+		rel, _ := filepath.Rel(dir, path)
+		in, err := l.Inspect(path)
+		switch {
+		case err != nil:
+			bad++
+			fmt.Fprintf(tw, "%s\t-\t%s: %v\n", rel, loader.Code(err), err)
+		case !in.Verdict.Compatible:
+			bad++
+			codes := make([]string, 0, len(in.Verdict.Problems))
+			for _, p := range in.Verdict.Problems {
+				codes = append(codes, p.Code)
+			}
+			fmt.Fprintf(tw, "%s\t%.12s\trefused (%s)\n", rel, in.SHA256, strings.Join(codes, ", "))
+		default:
+			fmt.Fprintf(tw, "%s\t%.12s\tok\n", rel, in.SHA256)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d plugins would be refused; run host inspect FILE for details", bad, len(paths))
+	}
+	return nil
+}
+
+func inspect(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("inspect", "inspect [--json] FILE", stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: inspect takes one plugin file", errUsage)
+	}
+	in, err := newLoader().Inspect(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(in); err != nil {
+			return err
+		}
+	} else {
+		printInspection(stdout, in)
+	}
+	if !in.Verdict.Compatible {
+		codes := make([]string, 0, len(in.Verdict.Problems))
+		for _, p := range in.Verdict.Problems {
+			codes = append(codes, p.Code)
+		}
+		return fmt.Errorf("%s would be refused (%s)", fs.Arg(0), strings.Join(codes, ", "))
+	}
+	return nil
+}
+
+func printInspection(w io.Writer, in *loader.Inspection) {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "file:\t%s\n", in.Path)
+	fmt.Fprintf(tw, "sha256:\t%s\n", in.SHA256)
+	fmt.Fprintf(tw, "size:\t%d bytes\n", in.Size)
+	if in.ELF != nil {
+		fmt.Fprintf(tw, "elf:\t%s %s %s\n", in.ELF.Class, in.ELF.Machine, in.ELF.Type)
+	}
+	if in.BuildInfo != nil {
+		fmt.Fprintf(tw, "go:\t%s\n", in.BuildInfo.GoVersion)
+		for _, s := range in.BuildInfo.Settings {
+			fmt.Fprintf(tw, "  %s\t%s\n", s.Key, s.Value)
+		}
+	}
+	if in.PluginPath != "" {
+		fmt.Fprintf(tw, "plugin path:\t%s\n", in.PluginPath)
+	}
+	if m := in.BuildManifest; m != nil {
+		fmt.Fprintf(tw, "manifest:\t%s, pluginapi %s, %s\n", m.Plugin, m.PluginAPIVersion, m.GoVersion)
+		fmt.Fprintf(tw, "  flags\t%s\n", m.BuildFlagsFingerprint)
+	}
+	fmt.Fprintf(tw, "exports:\t%d (from %s)\n", len(in.Exports), in.ExportsSource)
+	for _, e := range in.Exports {
+		fmt.Fprintf(tw, "  %s\t%s\n", e.Kind, e.Name)
+	}
+	if in.ExportsNote != "" {
+		fmt.Fprintf(tw, "  note:\t%s\n", in.ExportsNote)
+	}
+	if in.Verdict.Compatible {
+		fmt.Fprintf(tw, "verdict:\tcompatible\n")
+	} else {
+		fmt.Fprintf(tw, "verdict:\trefused\n")
+	}
+	for _, p := range in.Verdict.Problems {
+		fmt.Fprintf(tw, "  %s\t%s\n", p.Code, p.Message)
+	}
+	for _, n := range in.Verdict.Notes {
+		fmt.Fprintf(tw, "  note\t%s\n", n)
+	}
+	tw.Flush()
+}
