@@ -110,6 +110,20 @@ func BindBasic(path string) (*Basic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bind Basic: %w", err)
 	}
+	return BindBasicTo(p, path, sum, size)
+}
+
+// BasicSymbols is what BindBasicTo binds to: a *plugin.Plugin, or
+// a plugin that a host's loader has checked and opened.
+type BasicSymbols interface {
+	Lookup(symName string) (plugin.Symbol, error)
+}
+
+// BindBasicTo binds every symbol of a plugin that is already open, for
+// hosts that verify and open plugins themselves. path, sum (the file's
+// sha256) and size describe the file for String.
+// Errors are reported as by BindBasic.
+func BindBasicTo(p BasicSymbols, path, sum string, size int64) (*Basic, error) {
 	b := &Basic{path: path, sha256: sum, size: size}
 	var errs []error
 	if sym, err := p.Lookup("AddTwoInts"); err != nil {

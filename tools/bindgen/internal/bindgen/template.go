@@ -149,6 +149,26 @@ func Bind{{.Name}}(path string) ({{if not .Interface}}*{{end}}{{.Name}}, error) 
 	if err != nil {
 		return nil, fmt.Errorf("bind {{.Name}}: %w", err)
 	}
+	return Bind{{.Name}}To(p, path, sum, size)
+}
+
+// {{.Name}}Symbols is what Bind{{.Name}}To binds to: a *plugin.Plugin, or
+// a plugin that a host's loader has checked and opened.
+type {{.Name}}Symbols interface {
+	Lookup(symName string) (plugin.Symbol, error)
+}
+
+// Bind{{.Name}}To binds every symbol of a plugin that is already open, for
+// hosts that verify and open plugins themselves. path, sum (the file's
+// sha256) and size describe the file for String{{if .SHA256}}; sum must be
+// {{.SHA256Name}}{{end}}.
+// Errors are reported as by Bind{{.Name}}.
+func Bind{{.Name}}To(p {{.Name}}Symbols, path, sum string, size int64) ({{if not .Interface}}*{{end}}{{.Name}}, error) {
+{{- if .SHA256}}
+	if sum != {{.SHA256Name}} {
+		return nil, &{{.Name}}ChecksumError{Path: path, Expected: {{.SHA256Name}}, Actual: sum}
+	}
+{{- end}}
 	b := &{{.Impl}}{path: path, sha256: sum, size: size}
 	var errs []error
 {{- range .Funcs}}
