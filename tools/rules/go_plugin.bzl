@@ -12,7 +12,7 @@ load(":plugin_manifest.bzl", "go_plugin_manifest")
 # set in .bazelrc, or the runtime refuses the plugin.
 _FORBIDDEN = ("gc_goopts", "gc_linkopts", "race", "msan", "pure", "static", "linkmode", "goos", "goarch", "gotags")
 
-def go_plugin(name, plugin_name = None, visibility = None, **kwargs):
+def go_plugin(name, plugin_name = None, manifest = True, visibility = None, **kwargs):
     """A Go plugin: <name>.so, <name>.so.manifest.json, and a filegroup of both.
 
     Targets:
@@ -24,6 +24,8 @@ def go_plugin(name, plugin_name = None, visibility = None, **kwargs):
       name: target name; the plugin file is <name>.so.
       plugin_name: the plugin's PluginManifest.Name; by default the package
         path below plugins/, e.g. "greeter/english".
+      manifest: False for test fixtures that are not plugkit plugins (they
+        export no pluginapi.Manifest); <name> is then the .so alone.
       visibility: visibility of the targets.
       **kwargs: go_binary attributes (embed, srcs, deps, ...), Go flags
         excepted.
@@ -31,7 +33,7 @@ def go_plugin(name, plugin_name = None, visibility = None, **kwargs):
     for attr in _FORBIDDEN:
         if attr in kwargs:
             fail("go_plugin %s: %s would give this plugin flags the host does not have; set Go flags in .bazelrc for every target" % (name, attr))
-    if plugin_name == None:
+    if manifest and plugin_name == None:
         pkg = native.package_name()
         if not pkg.startswith("plugins/"):
             fail("go_plugin %s: set plugin_name (it must equal the plugin's PluginManifest.Name)" % name)
@@ -44,6 +46,13 @@ def go_plugin(name, plugin_name = None, visibility = None, **kwargs):
         visibility = visibility,
         **kwargs
     )
+    if not manifest:
+        native.alias(
+            name = name,
+            actual = ":" + name + "_so",
+            visibility = visibility,
+        )
+        return
     go_plugin_manifest(
         name = name + "_manifest",
         libs = kwargs.get("embed", []) + kwargs.get("deps", []),

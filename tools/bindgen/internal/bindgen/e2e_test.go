@@ -83,6 +83,19 @@ func sha256File(t *testing.T, path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// bazelHost returns the end-to-end host for fixture that Bazel built, with
+// bindings Bazel generated (tools/bindgen/testdata/BUILD.bazel), when the
+// test runs under Bazel: BINDGEN_E2E_<NAME>_HOST names it.
+func bazelHost(t *testing.T, fixture string) (string, bool) {
+	t.Helper()
+	env := "BINDGEN_E2E_" + strings.ToUpper(fixture) + "_HOST"
+	v := os.Getenv(env)
+	if v == "" {
+		return "", false
+	}
+	return runfile(t, env, v), true
+}
+
 func generateFor(t *testing.T, api *API, opts Options) []byte {
 	t.Helper()
 	src, err := Generate(api, opts)
@@ -91,26 +104,33 @@ func generateFor(t *testing.T, api *API, opts Options) []byte {
 }
 
 func TestEndToEndBasic(t *testing.T) {
-	goTool := requireGo(t, "nothing (the host is built with go)")
-	api, err := LoadPlugin(fixture(t, "basic"), "")
-	require.NoError(t, err)
-	mod := e2eModule(t, goTool)
-	good := filepath.Join(mod, "good.so")
-	wrong := filepath.Join(mod, "wrong.so")
-	tampered := filepath.Join(mod, "tampered.so")
-	goBuild(t, goTool, mod, "-buildmode=plugin", "-o", good, fixturePkg+"basic")
-	goBuild(t, goTool, mod, "-buildmode=plugin", "-o", wrong, fixturePkg+"basicv2")
-	data, err := os.ReadFile(good)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(tampered, append(data, 0), 0o644))
+	host, bazel := bazelHost(t, "basic")
+	var good, wrong, tampered string
+	if bazel {
+		good, wrong = fixture(t, "basic"), fixture(t, "basicv2")
+		tampered = runfile(t, "BINDGEN_E2E_TAMPERED_SO", os.Getenv("BINDGEN_E2E_TAMPERED_SO"))
+	} else {
+		goTool := requireGo(t, "nothing (the host is built with go)")
+		api, err := LoadPlugin(fixture(t, "basic"), "")
+		require.NoError(t, err)
+		mod := e2eModule(t, goTool)
+		good = filepath.Join(mod, "good.so")
+		wrong = filepath.Join(mod, "wrong.so")
+		tampered = filepath.Join(mod, "tampered.so")
+		goBuild(t, goTool, mod, "-buildmode=plugin", "-o", good, fixturePkg+"basic")
+		goBuild(t, goTool, mod, "-buildmode=plugin", "-o", wrong, fixturePkg+"basicv2")
+		data, err := os.ReadFile(good)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(tampered, append(data, 0), 0o644))
 
-	mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "basic", "main.go"))
-	require.NoError(t, err)
-	host := buildHost(t, goTool, mod, mainGo, map[string][]byte{
-		"plugin_api.go": generateFor(t, api, Options{}),
-		"checked.go":    generateFor(t, api, Options{Name: "Checked", DereferenceVars: true, SHA256: sha256File(t, good)}),
-		"iface.go":      generateFor(t, api, Options{Name: "Iface", Interface: true}),
-	})
+		mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "basic", "main.go"))
+		require.NoError(t, err)
+		host = buildHost(t, goTool, mod, mainGo, map[string][]byte{
+			"plugin_api.go": generateFor(t, api, Options{}),
+			"checked.go":    generateFor(t, api, Options{Name: "Checked", DereferenceVars: true, SHA256: sha256File(t, good)}),
+			"iface.go":      generateFor(t, api, Options{Name: "Iface", Interface: true}),
+		})
+	}
 	assert.Equal(t, `AddTwoInts: 30
 BuildVersion: 1.0.0
 String has symbols: true
@@ -126,15 +146,21 @@ tampered: checksum: true true
 }
 
 func TestEndToEndComposite(t *testing.T) {
-	goTool := requireGo(t, "nothing (the host is built with go)")
-	api, err := LoadPlugin(fixture(t, "composite"), "")
-	require.NoError(t, err)
-	mod := e2eModule(t, goTool)
-	so := filepath.Join(mod, "composite.so")
-	goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+"composite")
-	mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "composite", "main.go"))
-	require.NoError(t, err)
-	host := buildHost(t, goTool, mod, mainGo, map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
+	host, bazel := bazelHost(t, "composite")
+	so := ""
+	if bazel {
+		so = fixture(t, "composite")
+	} else {
+		goTool := requireGo(t, "nothing (the host is built with go)")
+		api, err := LoadPlugin(fixture(t, "composite"), "")
+		require.NoError(t, err)
+		mod := e2eModule(t, goTool)
+		so = filepath.Join(mod, "composite.so")
+		goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+"composite")
+		mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "composite", "main.go"))
+		require.NoError(t, err)
+		host = buildHost(t, goTool, mod, mainGo, map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
+	}
 	assert.Equal(t, `Variadic: p123
 TwoResults: 7 <nil>
 TwoResults(true): failed
@@ -156,15 +182,21 @@ HTML: h Text: t Instance: 9
 }
 
 func TestEndToEndWithAPI(t *testing.T) {
-	goTool := requireGo(t, "nothing (the host is built with go)")
-	api, err := LoadPlugin(fixture(t, "withapi"), "")
-	require.NoError(t, err)
-	mod := e2eModule(t, goTool)
-	so := filepath.Join(mod, "withapi.so")
-	goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+"withapi")
-	mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "withapi", "main.go"))
-	require.NoError(t, err)
-	host := buildHost(t, goTool, mod, mainGo, map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
+	host, bazel := bazelHost(t, "withapi")
+	so := ""
+	if bazel {
+		so = fixture(t, "withapi")
+	} else {
+		goTool := requireGo(t, "nothing (the host is built with go)")
+		api, err := LoadPlugin(fixture(t, "withapi"), "")
+		require.NoError(t, err)
+		mod := e2eModule(t, goTool)
+		so = filepath.Join(mod, "withapi.so")
+		goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+"withapi")
+		mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "withapi", "main.go"))
+		require.NoError(t, err)
+		host = buildHost(t, goTool, mod, mainGo, map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
+	}
 	assert.Equal(t, `PluginManifest: fixture/withapi 0.1.0 true
 Manifest: true
 Greeter: hello
@@ -176,6 +208,15 @@ Logger: log:ainfo:bwarn:c
 // TestThousandSymbols binds a generated plugin exporting 500 functions and
 // 500 variables, and calls or reads every one.
 func TestThousandSymbols(t *testing.T) {
+	if host, ok := bazelHost(t, "big"); ok {
+		// Bazel generated the plugin, its bindings and this host.
+		so := fixture(t, "big")
+		api, err := LoadPlugin(so, "")
+		require.NoError(t, err)
+		require.Len(t, api.Symbols, 1000)
+		assert.Equal(t, "250000 1004\n", runHost(t, host, so))
+		return
+	}
 	goTool := requireGo(t, "nothing (this plugin is generated)")
 	so := bigPlugin(t, 1000)
 	api, err := LoadPlugin(so, "")

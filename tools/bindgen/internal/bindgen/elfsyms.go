@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // symbolTable is what the plugin file itself says about its exports. The
@@ -25,7 +26,15 @@ type symbolTable struct {
 	// buildPath is the main package path recorded by the go command
 	// ("command-line-arguments" for a plugin built from files), or "".
 	buildPath string
+	// linkPath is the plugin path the linker recorded in the data of the
+	// go:link.thispluginpath symbol, or "" when the symbol table is gone.
+	// Bazel's rules_go records no build info path, so this is what names a
+	// Bazel-built plugin's path for certain.
+	linkPath string
 }
+
+// thisPluginPath is the linker's symbol whose data is the plugin path.
+const thisPluginPath = "go:link.thispluginpath"
 
 // unnamedPluginPath is how the go command names a plugin built from files
 // rather than from a package: the pluginpath is "plugin/unnamed-" and a hash.
@@ -67,6 +76,9 @@ func readSymbolTable(path string) (*symbolTable, error) {
 		for _, s := range syms {
 			if s.Section == elf.SHN_UNDEF || strings.HasPrefix(s.Name, "local.") {
 				continue
+			}
+			if s.Name == thisPluginPath && st.linkPath == "" {
+				st.linkPath = symbolString(f, s)
 			}
 			switch elf.ST_TYPE(s.Info) {
 			case elf.STT_FUNC:
@@ -174,10 +186,29 @@ func (st *symbolTable) candidatePaths() (sure []string, all []string) {
 	}
 	sort.Strings(all)
 	switch {
+	case st.linkPath != "" && seen[st.linkPath]:
+		return []string{st.linkPath}, all
 	case st.buildPath != "" && st.buildPath != "command-line-arguments" && seen[st.buildPath]:
 		return []string{st.buildPath}, all
 	case len(unnamed) == 1:
 		return unnamed, all
 	}
 	return nil, all
+}
+
+// symbolString returns a small data symbol's bytes as a string, or "" when
+// they are not in the file or not text.
+func symbolString(f *elf.File, s elf.Symbol) string {
+	if s.Size == 0 || s.Size > 4096 || int(s.Section) <= 0 || int(s.Section) >= len(f.Sections) {
+		return ""
+	}
+	sec := f.Sections[s.Section]
+	if sec.Type == elf.SHT_NOBITS || s.Value < sec.Addr || s.Value+s.Size > sec.Addr+sec.Size {
+		return ""
+	}
+	b := make([]byte, s.Size)
+	if _, err := sec.ReadAt(b, int64(s.Value-sec.Addr)); err != nil || !utf8.Valid(b) {
+		return ""
+	}
+	return string(b)
 }
