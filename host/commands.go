@@ -13,6 +13,7 @@ import (
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
+	loggerbindings "example.com/plugkit/plugins/logger/json/json_bindings"
 )
 
 // newLoader returns a loader that expects what this host was built with. A
@@ -61,12 +62,14 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 			failed = append(failed, r.Err)
 			continue
 		}
-		l, err := r.Plugin.Logger()
+		// Every logger exports the same symbols: the JSON logger's bindings
+		// bind any of them.
+		b, err := loggerbindings.BindPluginAPITo(r.Plugin, r.Plugin.Path, r.Plugin.SHA256, r.Plugin.Size)
 		if err != nil {
 			failed = append(failed, err)
 			continue
 		}
-		send(l)
+		send(*b.Logger)
 	}
 	for _, err := range failed {
 		fmt.Fprintln(stderr, "host:", err)

@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	greeterbindings "example.com/plugkit/plugins/greeter/english/english_bindings"
 )
 
 // errUsage marks errors that are the caller's fault; main exits 2 for them.
@@ -178,10 +180,12 @@ func greet(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.Greeter()
+	// Every greeter exports the same symbols, so the bindings generated from
+	// the English one bind any of them, and check each symbol's type.
+	g, err := greeterbindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, g.Greet())
+	_, err = fmt.Fprintln(stdout, (*g.Greeter).Greet())
 	return err
 }
