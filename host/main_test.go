@@ -259,3 +259,49 @@ func TestLogKeepsGoingPastABadPlugin(t *testing.T) {
 	assert.Contains(t, stderr.String(), "broken.so")
 	assert.Contains(t, stderr.String(), "1 of 3 logger plugins failed")
 }
+
+// installGreeter copies a plugin file and its build manifest into
+// dir/greeter/<lang>/<lang>.so, the layout `host greet` reads.
+func installGreeter(t *testing.T, dir, lang, so string) {
+	t.Helper()
+	dst := filepath.Join(dir, "greeter", lang, lang+".so")
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	for _, suffix := range []string{"", loader.BuildManifestSuffix} {
+		data, err := os.ReadFile(so + suffix)
+		require.NoError(t, err, "Bazel writes a build manifest next to every plugin")
+		require.NoError(t, os.WriteFile(dst+suffix, data, 0o644))
+	}
+}
+
+// TestGreetRefusesIncompatibleBuilds: plugins Bazel built differently from
+// this host (host/testdata/BUILD.bazel) are refused before they are opened,
+// each with its own typed error, and the host keeps working afterwards.
+func TestGreetRefusesIncompatibleBuilds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  string
+		want []error
+		pkg  string // the package the report names
+	}{
+		{"built with -race", "RACE_SO", []error{loader.ErrBuildFlagsMismatch, loader.ErrPackageMismatch}, "internal/race"},
+		{"pluginapi 2.0.0", "PLUGINAPI_V2_SO", []error{loader.ErrAPIVersion, loader.ErrPackageMismatch}, "example.com/plugkit/pluginapi"},
+		{"pluginapi with other contents", "PLUGINAPI_PATCHED_SO", []error{loader.ErrPackageMismatch}, "example.com/plugkit/pluginapi"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			installGreeter(t, dir, "variant", runfile(t, tc.env))
+			var stdout, stderr bytes.Buffer
+			err := run([]string{"greet", "--lang=variant", "--plugins=" + dir}, &stdout, &stderr)
+			require.Error(t, err)
+			for _, want := range tc.want {
+				assert.ErrorIs(t, err, want)
+			}
+			assert.Empty(t, stdout.String())
+			assert.Contains(t, err.Error(), tc.pkg)
+		})
+	}
+	// The host still loads a good plugin.
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"greet", "--lang=english", "--plugins=" + pluginsDir(t)}, &stdout, &stderr))
+	assert.Equal(t, "Hello Universe\n", stdout.String())
+}

@@ -7,44 +7,61 @@ difference before it opens the plugin. See host/loader/manifest.go for the
 file format.
 """
 
-load("@rules_go//go:def.bzl", "GoArchive", "go_context")
+load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
+load("@rules_go//go:def.bzl", "GoArchive")
 
 _PLUGINAPI = "example.com/plugkit/pluginapi"
 
-def go_build_flags(go):
+_GO_TOOLCHAIN = "@rules_go//go:toolchain"
+
+# rules_go's build settings that change how shared packages compile. The
+# rules read them directly rather than through go_context, which would also
+# want a C toolchain it does not need here.
+_SETTINGS = {
+    "debug": "@rules_go//go/config:debug",
+    "gc_goopts": "@rules_go//go/config:gc_goopts",
+    "msan": "@rules_go//go/config:msan",
+    "pure": "@rules_go//go/config:pure",
+    "race": "@rules_go//go/config:race",
+    "static": "@rules_go//go/config:static",
+    "tags": "@rules_go//go/config:tags",
+}
+
+def go_build_flags(ctx):
     """The build settings that decide whether a plugin loads into a host.
 
     These are what the Go runtime's package hashes depend on. Stripping and
     the link mode are left out: a host and its plugins differ there by design.
 
     Args:
-      go: a go_context.
+      ctx: the rule context of a rule with _COMMON_ATTRS.
 
     Returns:
       A list of strings, one per setting.
     """
-    mode = go.mode
-    flags = ["GOOS=" + mode.goos, "GOARCH=" + mode.goarch]
-    if mode.amd64:
-        flags.append("GOAMD64=" + mode.amd64)
-    if mode.race:
+    go = ctx.toolchains[_GO_TOOLCHAIN]
+    setting = lambda name: getattr(ctx.attr, "_" + name)[BuildSettingInfo].value
+    flags = ["GOOS=" + go.default_goos, "GOARCH=" + go.default_goarch]
+    if setting("race"):
         flags.append("-race")
-    if mode.msan:
+    if setting("msan"):
         flags.append("-msan")
-    if mode.pure:
+    if setting("pure"):
         flags.append("CGO_ENABLED=0")
-    if mode.debug:
+    if setting("static"):
+        flags.append("-static")
+    if setting("debug"):
         flags.append("-debug")
     if go.sdk.experiments:
         flags.append("GOEXPERIMENT=" + go.sdk.experiments)
-    flags.extend(["-gcflags=" + opt for opt in mode.gc_goopts])
-    flags.extend(["-tags=" + tag for tag in mode.tags])
+    flags.extend(["-gcflags=" + opt for opt in setting("gc_goopts")])
+    flags.extend(["-tags=" + tag for tag in setting("tags")])
     return flags
 
-def _common_args(ctx, go, archives):
+def _common_args(ctx, archives):
     args = ctx.actions.args()
-    args.add("-go-version", go.sdk.version)
-    args.add_all(go_build_flags(go), before_each = "-flag")
+    args.add("-go-version", ctx.toolchains[_GO_TOOLCHAIN].sdk.version)
+    args.add_all(go_build_flags(ctx), before_each = "-flag")
     args.add("-go-mod", ctx.file._go_mod)
     inputs = [ctx.file._go_mod]
     importpaths = {}
@@ -57,19 +74,20 @@ def _common_args(ctx, go, archives):
     args.add_all(sorted(importpaths.keys()), before_each = "-importpath")
     return args, inputs
 
-_COMMON_ATTRS = {
-    "_go_context_data": attr.label(default = "@rules_go//:go_context_data"),
+_COMMON_ATTRS = dict({
+    "_" + name: attr.label(default = label)
+    for name, label in _SETTINGS.items()
+}, **{
     "_go_mod": attr.label(default = "//:go.mod", allow_single_file = True),
     "_tool": attr.label(
         default = "//tools/pluginmanifest",
         executable = True,
         cfg = "exec",
     ),
-}
+})
 
 def _go_plugin_manifest_impl(ctx):
-    go = go_context(ctx)
-    args, inputs = _common_args(ctx, go, [lib[GoArchive] for lib in ctx.attr.libs])
+    args, inputs = _common_args(ctx, [lib[GoArchive] for lib in ctx.attr.libs])
     args.add("-so", ctx.file.plugin)
     args.add("-name", ctx.attr.plugin_name)
     args.add("-out", ctx.outputs.out)
@@ -92,12 +110,11 @@ go_plugin_manifest = rule(
         "plugin": attr.label(allow_single_file = [".so"], mandatory = True),
         "plugin_name": attr.string(mandatory = True, doc = "must equal the plugin's PluginManifest.Name"),
     }),
-    toolchains = ["@rules_go//go:toolchain"],
+    toolchains = [_GO_TOOLCHAIN],
 )
 
 def _go_host_buildconfig_impl(ctx):
-    go = go_context(ctx)
-    args, inputs = _common_args(ctx, go, [])
+    args, inputs = _common_args(ctx, [])
     args.add("-package", ctx.attr.package)
     args.add("-out", ctx.outputs.out)
     ctx.actions.run(
@@ -117,5 +134,5 @@ go_host_buildconfig = rule(
         "out": attr.output(mandatory = True),
         "package": attr.string(default = "buildconfig"),
     }),
-    toolchains = ["@rules_go//go:toolchain"],
+    toolchains = [_GO_TOOLCHAIN],
 )
