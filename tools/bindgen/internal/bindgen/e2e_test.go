@@ -210,7 +210,7 @@ Logger: log:ainfo:bwarn:c
 func TestThousandSymbols(t *testing.T) {
 	if host, ok := bazelHost(t, "big"); ok {
 		// Bazel generated the plugin, its bindings and this host.
-		so := fixture(t, "big")
+		so := bigPlugin(t, 1000)
 		api, err := LoadPlugin(so, "")
 		require.NoError(t, err)
 		require.Len(t, api.Symbols, 1000)

@@ -153,6 +153,9 @@ func bigPlugin(t testing.TB, n int) string {
 	fixtures.Lock()
 	defer fixtures.Unlock()
 	key := fmt.Sprintf("big%d", n)
+	if v := os.Getenv(fixtureEnv(key)); v != "" {
+		return runfile(t, fixtureEnv(key), v) // built by Bazel
+	}
 	if p, ok := fixtures.built[key]; ok {
 		return p
 	}
