@@ -13,7 +13,7 @@ import (
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
-	loggerbindings "example.com/plugkit/plugins/logger/json/json_bindings"
+	loggerbindings "example.com/plugkit/plugins/logger/json/plugin_bindings"
 )
 
 // newLoader returns a loader that expects what this host was built with. A

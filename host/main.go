@@ -22,7 +22,7 @@ import (
 	"sort"
 	"strings"
 
-	greeterbindings "example.com/plugkit/plugins/greeter/english/english_bindings"
+	greeterbindings "example.com/plugkit/plugins/greeter/english/plugin_bindings"
 )
 
 // errUsage marks errors that are the caller's fault; main exits 2 for them.

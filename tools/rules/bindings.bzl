@@ -22,7 +22,7 @@ def go_plugin_bindings(
 
     Args:
       name: the go_library's name, or the genrule's when importpath is None.
-      plugin: a .so target, e.g. //plugins/greeter/english:english_so.
+      plugin: a .so target, e.g. //plugins/greeter/english:plugin_so.
       package: the Go package of the generated file.
       output_name: the bound type, Bind<output_name>(path) (bindgen -output-name).
       opts: more bindgen flags: -dereference-vars, -hide-vars, -interface, -sha256.

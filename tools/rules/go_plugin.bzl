@@ -1,11 +1,13 @@
-"""go_plugin builds a Go package main as a plugin .so, with its build manifest.
+"""go_plugin builds a Go package as a plugin .so, with its build manifest and
+typed bindings; go_static_registry links plugins into a host instead.
 
-gazelle leaves go_plugin targets alone (it does not generate this kind), so
-`bazel run //:gazelle` never clobbers them; it keeps managing the go_library
-the plugin embeds.
+Plugin authors write a normal Go package (go_plugin's `library`); the package
+main that -buildmode=plugin needs is generated from its source by
+//tools/pluginmain. gazelle leaves go_plugin targets alone (it does not
+generate this kind) and keeps managing the library.
 """
 
-load("@rules_go//go:def.bzl", "go_binary")
+load("@rules_go//go:def.bzl", "GoArchive", "go_binary")
 load(":bindings.bzl", "go_plugin_bindings")
 load(":plugin_manifest.bzl", "go_plugin_manifest")
 
@@ -16,8 +18,47 @@ MODULE_PATH = "example.com/plugkit"
 # set in .bazelrc, or the runtime refuses the plugin.
 _FORBIDDEN = ("gc_goopts", "gc_linkopts", "race", "msan", "pure", "static", "linkmode", "goos", "goarch", "gotags")
 
-def go_plugin(name, plugin_name = None, manifest = True, bindings = True, bindings_deps = ["//pluginapi"], visibility = None, **kwargs):
-    """A Go plugin: <name>.so, its build manifest, and its typed bindings.
+def _go_sources(archive):
+    # Generated sources count too; only .go files describe exports.
+    return [f for f in archive.data.srcs if f.extension == "go"]
+
+def _plugin_main_impl(ctx):
+    archive = ctx.attr.library[GoArchive]
+    args = ctx.actions.args()
+    args.add("main")
+    args.add("-importpath", archive.data.importpath)
+    args.add("-out", ctx.outputs.out)
+    args.add_all(_go_sources(archive))
+    ctx.actions.run(
+        executable = ctx.executable._tool,
+        arguments = [args],
+        inputs = _go_sources(archive),
+        outputs = [ctx.outputs.out],
+        mnemonic = "GoPluginMain",
+        progress_message = "Generating the plugin main of %{label}",
+    )
+    return [DefaultInfo(files = depset([ctx.outputs.out]))]
+
+_plugin_main = rule(
+    implementation = _plugin_main_impl,
+    attrs = {
+        "library": attr.label(mandatory = True, providers = [GoArchive]),
+        "out": attr.output(mandatory = True),
+        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
+    },
+)
+
+def go_plugin(
+        name,
+        library = None,
+        out = None,
+        plugin_name = None,
+        manifest = True,
+        bindings = True,
+        bindings_deps = ["//pluginapi"],
+        visibility = None,
+        **kwargs):
+    """A Go plugin: a .so, its build manifest, and its typed bindings.
 
     Targets:
       <name>: the .so and its manifest, for data dependencies.
@@ -28,7 +69,12 @@ def go_plugin(name, plugin_name = None, manifest = True, bindings = True, bindin
         PluginAPI, bound with BindPluginAPI(path) or BindPluginAPITo(p, ...).
 
     Args:
-      name: target name; the plugin file is <name>.so.
+      name: target name.
+      library: the plugin's go_library, a normal package whose exported
+        variables and functions the plugin exports. Without it, kwargs must
+        give a package main (srcs or embed), as test fixtures do.
+      out: the plugin file; default <last package folder>.so with a
+        library, else <name>.so.
       plugin_name: the plugin's PluginManifest.Name; by default the package
         path below plugins/, e.g. "greeter/english".
       manifest: False for test fixtures that are not plugkit plugins (they
@@ -37,24 +83,41 @@ def go_plugin(name, plugin_name = None, manifest = True, bindings = True, bindin
       bindings: False to skip the bindings, e.g. for a plugin whose init
         is meant to fail (bindgen opens the plugin to read its types).
       bindings_deps: the packages of the types the plugin exports, for the
-        bindings library.
+        bindings library and the generated package main.
       visibility: visibility of the targets.
-      **kwargs: go_binary attributes (embed, srcs, deps, ...), Go flags
+      **kwargs: go_binary attributes (srcs, embed, deps, ...), Go flags
         excepted.
     """
     for attr in _FORBIDDEN:
         if attr in kwargs:
             fail("go_plugin %s: %s would give this plugin flags the host does not have; set Go flags in .bazelrc for every target" % (name, attr))
+    pkg = native.package_name()
     if manifest and plugin_name == None:
-        pkg = native.package_name()
         if not pkg.startswith("plugins/"):
             fail("go_plugin %s: set plugin_name (it must equal the plugin's PluginManifest.Name)" % name)
         plugin_name = pkg[len("plugins/"):]
+    if not out:
+        # One library plugin per package, named after it; fixtures, several
+        # to a package, after their targets.
+        out = (pkg.split("/")[-1] if library else name) + ".so"
+
+    libs = kwargs.get("embed", []) + kwargs.get("deps", [])
+    if library:
+        _plugin_main(
+            name = name + "_main",
+            library = library,
+            out = name + "_main.go",
+        )
+        kwargs["srcs"] = [":" + name + "_main"]
+        kwargs["deps"] = [library] + bindings_deps + kwargs.get("deps", [])
+        # One plugin path per target, so two plugins never share one.
+        kwargs.setdefault("importpath", "%s/%s/%s" % (MODULE_PATH, pkg, name))
+        libs = kwargs["deps"]
 
     go_binary(
         name = name + "_so",
         linkmode = "plugin",
-        out = name + ".so",
+        out = out,
         visibility = visibility,
         **kwargs
     )
@@ -68,15 +131,15 @@ def go_plugin(name, plugin_name = None, manifest = True, bindings = True, bindin
     if bindings:
         go_plugin_bindings(
             name = name + "_bindings",
-            importpath = "%s/%s/%s_bindings" % (MODULE_PATH, native.package_name(), name),
+            importpath = "%s/%s/%s_bindings" % (MODULE_PATH, pkg, name),
             plugin = ":" + name + "_so",
             deps = bindings_deps,
             visibility = visibility,
         )
     go_plugin_manifest(
         name = name + "_manifest",
-        libs = kwargs.get("embed", []) + kwargs.get("deps", []),
-        out = name + ".so" + ".manifest.json",
+        libs = libs,
+        out = out + ".manifest.json",
         plugin = ":" + name + "_so",
         plugin_name = plugin_name,
         visibility = visibility,
@@ -89,3 +152,44 @@ def go_plugin(name, plugin_name = None, manifest = True, bindings = True, bindin
         ],
         visibility = visibility,
     )
+
+def _static_registry_impl(ctx):
+    args = ctx.actions.args()
+    args.add("static")
+    args.add("-package", ctx.attr.package)
+    args.add("-out", ctx.outputs.out)
+    inputs = []
+    for lib, name in ctx.attr.plugins.items():
+        archive = lib[GoArchive]
+        srcs = _go_sources(archive)
+        inputs.extend(srcs)
+        args.add("-plugin", "%s=%s:%s" % (name, archive.data.importpath, ",".join([f.path for f in srcs])))
+    ctx.actions.run(
+        executable = ctx.executable._tool,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [ctx.outputs.out],
+        mnemonic = "GoStaticRegistry",
+        progress_message = "Generating the static plugin registry %{output}",
+    )
+    return [DefaultInfo(files = depset([ctx.outputs.out]))]
+
+go_static_registry = rule(
+    implementation = _static_registry_impl,
+    doc = """Generates Go source that links plugin libraries into a host.
+
+The file sets the host's `staticPlugins` (map of plugin name to a table of
+what plugin.Lookup would return) in an init function, as caddy's modules
+register themselves; compile it into the host's package main with the
+libraries as deps.""",
+    attrs = {
+        "out": attr.output(mandatory = True),
+        "package": attr.string(default = "main"),
+        "plugins": attr.label_keyed_string_dict(
+            mandatory = True,
+            providers = [GoArchive],
+            doc = "plugin library -> plugin name (its PluginManifest.Name)",
+        ),
+        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
+    },
+)

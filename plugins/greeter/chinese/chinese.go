@@ -1,7 +1,7 @@
-// Command chinese is a greeter plugin (seed 001): build it with
-// -buildmode=plugin, as //plugins/greeter/chinese does, and load it with
-// `host greet --lang=chinese`.
-package main
+// Package chinese is a greeter plugin (seed 001). Its go_plugin target,
+// //plugins/greeter/chinese:plugin, builds it as chinese.so, which
+// `host greet --lang=chinese` loads.
+package chinese
 
 import "example.com/plugkit/pluginapi"
 

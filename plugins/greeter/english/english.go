@@ -1,7 +1,7 @@
-// Command english is a greeter plugin (seed 001): build it with
-// -buildmode=plugin, as //plugins/greeter/english does, and load it with
-// `host greet --lang=english`.
-package main
+// Package english is a greeter plugin (seed 001). Its go_plugin target,
+// //plugins/greeter/english:plugin, builds it as english.so, which
+// `host greet --lang=english` loads.
+package english
 
 import "example.com/plugkit/pluginapi"
 

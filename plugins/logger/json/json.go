@@ -1,6 +1,6 @@
-// Command json is a logger plugin (seed 004): each message is printed with
+// Package json is a logger plugin (seed 004): each message is printed with
 // its level, and its labels as JSON on the line below.
-package main
+package json
 
 import (
 	"encoding/json"

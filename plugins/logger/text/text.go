@@ -1,6 +1,6 @@
-// Command text is a logger plugin: one line per message, the level, the
+// Package text is a logger plugin: one line per message, the level, the
 // message, then the labels as key=value pairs in key order.
-package main
+package text
 
 import (
 	"fmt"
