@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -48,11 +50,26 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 	if send == nil {
 		return fmt.Errorf("%w: --level=%q: want log, info or warn", errUsage, *level)
 	}
+	// Loggers linked into this host first, then every .so in the folder; a
+	// static host without the folder has only the former.
+	linked := sortedStatic(staticOfKind("logger"))
+	for _, p := range linked {
+		b, err := loggerbindings.BindPluginAPITo(p, p.path(), "", 0)
+		if err != nil {
+			return err
+		}
+		send(*b.Logger)
+	}
+	dirGiven := false
+	fs.Visit(func(f *flag.Flag) { dirGiven = dirGiven || f.Name == "dir" })
+	if _, err := os.Stat(*dir); err != nil && len(linked) > 0 && !dirGiven {
+		return nil
+	}
 	results, err := newLoader().LoadDir(*dir)
 	if err != nil {
 		return err
 	}
-	if len(results) == 0 {
+	if len(results)+len(linked) == 0 {
 		return fmt.Errorf("%w: no *.so plugins in %s (set --dir)", errUsage, *dir)
 	}
 	// One bad plugin does not stop the others; every failure is reported.

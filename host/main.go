@@ -165,16 +165,31 @@ func greet(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
+	// A greeter linked into this host wins over a .so of the same language.
+	linked := staticOfKind("greeter")
+	if p, ok := linked[*lang]; ok {
+		g, err := greeterbindings.BindPluginAPITo(p, p.path(), "", 0)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, (*g.Greeter).Greet())
+		return err
+	}
 	available, err := kindPlugins(*dir, "greeter")
 	if err != nil {
 		return err
 	}
 	path, ok := available[*lang]
 	if !ok {
-		if len(available) == 0 {
+		names := sortedKeys(available)
+		for name := range linked {
+			names = append(names, name)
+		}
+		if len(names) == 0 {
 			return fmt.Errorf("%w: no greeter plugins in %s (set --plugins)", errUsage, *dir)
 		}
-		return fmt.Errorf("%w: no greeter for language %q; available: %s", errUsage, *lang, strings.Join(sortedKeys(available), ", "))
+		sort.Strings(names)
+		return fmt.Errorf("%w: no greeter for language %q; available: %s", errUsage, *lang, strings.Join(names, ", "))
 	}
 	p, err := newLoader().Load(path)
 	if err != nil {

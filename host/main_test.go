@@ -305,3 +305,31 @@ func TestGreetRefusesIncompatibleBuilds(t *testing.T) {
 	require.NoError(t, run([]string{"greet", "--lang=english", "--plugins=" + pluginsDir(t)}, &stdout, &stderr))
 	assert.Equal(t, "Hello Universe\n", stdout.String())
 }
+
+// TestStaticHostMatchesDynamicHost: the plugins linked into //host:static
+// print what the same plugins print when //host opens them as .so files.
+func TestStaticHostMatchesDynamicHost(t *testing.T) {
+	dynamic, static := runfile(t, "HOST_BIN"), runfile(t, "STATIC_HOST_BIN")
+	for _, args := range [][]string{
+		{"greet", "--lang=english"},
+		{"greet", "--lang=chinese"},
+		{"log"},
+		{"log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda"},
+	} {
+		want, err := exec.Command(dynamic, args...).CombinedOutput()
+		require.NoError(t, err, "dynamic host %v: %s", args, want)
+		// The static host runs with no plugins folder at all.
+		cmd := exec.Command(static, args...)
+		cmd.Env = append(os.Environ(), "PLUGKIT_PLUGINS="+t.TempDir())
+		got, err := cmd.CombinedOutput()
+		require.NoError(t, err, "static host %v: %s", args, got)
+		assert.Equal(t, string(want), string(got), "%v", args)
+		assert.NotEmpty(t, got)
+	}
+	// An unknown language lists what is linked in.
+	cmd := exec.Command(static, "greet", "--lang=klingon")
+	cmd.Env = append(os.Environ(), "PLUGKIT_PLUGINS="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "available: chinese, english")
+}
