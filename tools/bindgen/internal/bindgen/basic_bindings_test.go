@@ -17,6 +17,11 @@ import (
 // generated from.
 const BasicPackage = "example.com/plugkit/tools/bindgen/testdata/basic"
 
+// BasicExports are the plugin's exported symbols these bindings bind,
+// sorted: a check that the bindings still match a plugin compares them with
+// the plugin's symbol table.
+var BasicExports = []string{"AddTwoInts", "BuildVersion"}
+
 // Errors returned by BindBasic, for errors.Is. The typed errors below
 // carry the details, for errors.As.
 var (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"go/token"
+	"sort"
 	"strconv"
 	"strings"
 	"text/template"
@@ -76,8 +77,9 @@ type genData struct {
 	Imports    []string
 	Funcs      []genSymbol
 	Vars       []genSymbol
-	Impl       string // the struct type's name
-	ErrPrefix  string // sentinel error names: <ErrPrefix>SymbolMissing
+	Exports    []string // every bound symbol, sorted
+	Impl       string   // the struct type's name
+	ErrPrefix  string   // sentinel error names: <ErrPrefix>SymbolMissing
 	SHA256Name string
 }
 
@@ -132,6 +134,10 @@ func Generate(api *API, opts Options) ([]byte, error) {
 			d.Vars = append(d.Vars, g)
 		}
 	}
+	for _, g := range append(append([]genSymbol(nil), d.Funcs...), d.Vars...) {
+		d.Exports = append(d.Exports, g.Name)
+	}
+	sort.Strings(d.Exports)
 	var buf bytes.Buffer
 	if err := fileTemplate.Execute(&buf, d); err != nil {
 		return nil, err
@@ -147,7 +153,7 @@ func Generate(api *API, opts Options) ([]byte, error) {
 func (d *genData) packageNames() []string {
 	n := d.Name
 	return []string{
-		n, d.Impl, "Bind" + n, n + "Package", d.SHA256Name,
+		n, d.Impl, "Bind" + n, "Bind" + n + "To", n + "Package", n + "Exports", n + "Symbols", d.SHA256Name,
 		d.ErrPrefix + "SymbolMissing", d.ErrPrefix + "SymbolType", d.ErrPrefix + "Checksum",
 		n + "MissingSymbolError", n + "TypeError", n + "ChecksumError",
 	}

@@ -26,6 +26,11 @@ import (
 // {{.Name}}Package is the package path of the plugin the bindings were
 // generated from.
 const {{.Name}}Package = {{quote .API.PkgPath}}
+
+// {{.Name}}Exports are the plugin's exported symbols these bindings bind,
+// sorted: a check that the bindings still match a plugin compares them with
+// the plugin's symbol table.
+var {{.Name}}Exports = []string{ {{- range $i, $s := .Exports}}{{if $i}}, {{end}}{{quote $s}}{{end -}} }
 {{if .SHA256}}
 // {{.SHA256Name}} is the sha256 of the plugin file the bindings were
 // generated from. Bind{{.Name}} refuses any other file before opening it.
