@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
+	adderbindings "example.com/plugkit/plugins/adder/plugin_bindings"
 	loggerbindings "example.com/plugkit/plugins/logger/json/plugin_bindings"
 )
 
@@ -248,4 +250,43 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 		fmt.Fprintf(tw, "  note\t%s\n", n)
 	}
 	tw.Flush()
+}
+
+// add is seed 000's example: the adder plugin's function and variable,
+// through the bindings bindgen generated from it.
+func add(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("add", "add [--plugins=DIR] A B", stderr)
+	dir := fs.String("plugins", defaultPluginsDir(), "folder holding adder/adder.so")
+	if err := parse(fs, args, 2); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return fmt.Errorf("%w: add takes two integers", errUsage)
+	}
+	var operands [2]int
+	for i := range operands {
+		n, err := strconv.Atoi(fs.Arg(i))
+		if err != nil {
+			return fmt.Errorf("%w: %q is not an integer", errUsage, fs.Arg(i))
+		}
+		operands[i] = n
+	}
+	var api *adderbindings.PluginAPI
+	if p, ok := staticOfKind("")["adder"]; ok {
+		b, err := adderbindings.BindPluginAPITo(p, p.path(), "", 0)
+		if err != nil {
+			return err
+		}
+		api = b
+	} else {
+		p, err := newLoader().Load(filepath.Join(*dir, "adder", "adder.so"))
+		if err != nil {
+			return err
+		}
+		if api, err = adderbindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(stdout, "%d (adder %s)\n", api.AddTwoInts(operands[0], operands[1]), *api.BuildVersion)
+	return err
 }

@@ -3,6 +3,7 @@
 //
 //	host greet --lang=english      the greeting of plugins/greeter/<lang>/<lang>.so (seed 001)
 //	host log --dir=DIR             send a message to every logger plugin in DIR (seed 004)
+//	host add A B                   AddTwoInts and BuildVersion of the adder plugin (seed 000)
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
 //
@@ -38,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"greet", "print the greeting of a greeter plugin", greet},
 		{"log", "send a message to every logger plugin in a folder", logCmd},
+		{"add", "add two integers with the adder plugin (seed 000)", add},
 		{"list", "list the plugins under a folder and whether each may be loaded", list},
 		{"inspect", "describe a plugin file without opening it", inspect},
 	}

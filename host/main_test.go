@@ -311,6 +311,7 @@ func TestGreetRefusesIncompatibleBuilds(t *testing.T) {
 func TestStaticHostMatchesDynamicHost(t *testing.T) {
 	dynamic, static := runfile(t, "HOST_BIN"), runfile(t, "STATIC_HOST_BIN")
 	for _, args := range [][]string{
+		{"add", "10", "20"},
 		{"greet", "--lang=english"},
 		{"greet", "--lang=chinese"},
 		{"log"},
@@ -332,4 +333,12 @@ func TestStaticHostMatchesDynamicHost(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	assert.Contains(t, string(out), "available: chinese, english")
+}
+
+func TestAdd(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"add", "--plugins=" + pluginsDir(t), "10", "20"}, &stdout, &stderr))
+	assert.Equal(t, "30 (adder 1.0.0)\n", stdout.String())
+	assert.ErrorIs(t, run([]string{"add", "--plugins=" + pluginsDir(t), "ten", "20"}, &stdout, &stderr), errUsage)
+	assert.ErrorIs(t, run([]string{"add", "1"}, &stdout, &stderr), errUsage)
 }

@@ -32,11 +32,15 @@ func (p staticPlugin) Lookup(name string) (plugin.Symbol, error) {
 func (p staticPlugin) path() string { return "static:" + p.name }
 
 // staticOfKind returns the linked-in plugins of one kind ("greeter"), by
-// the rest of their name ("english").
+// the rest of their name ("english"); kind "" gives those named without one.
 func staticOfKind(kind string) map[string]staticPlugin {
 	found := map[string]staticPlugin{}
+	prefix := kind + "/"
+	if kind == "" {
+		prefix = "" // plugins of no kind, named at the top level: "adder"
+	}
 	for name, symbols := range staticPlugins {
-		if rest, ok := strings.CutPrefix(name, kind+"/"); ok {
+		if rest, ok := strings.CutPrefix(name, prefix); ok && (kind != "" || !strings.Contains(name, "/")) {
 			found[rest] = staticPlugin{name: name, symbols: symbols}
 		}
 	}

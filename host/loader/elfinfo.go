@@ -37,6 +37,11 @@ const (
 type Export struct {
 	Name string `json:"name"` // e.g. "Greeter"
 	Kind string `json:"kind"` // "func" or "var"
+	// Type is the Go type from the DWARF debug info, "" when unknown: a
+	// variable's type, e.g. "example.com/plugkit/pluginapi.Greeter", or a
+	// function's signature, e.g. "func(string, int) (int, error)" (a
+	// variadic ...T reads []T, DWARF does not mark it).
+	Type string `json:"type,omitempty"`
 }
 
 // archSpec is what an ELF header must say to run on a GOARCH.

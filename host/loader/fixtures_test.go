@@ -14,7 +14,7 @@ import (
 )
 
 // fixtureNames are the plugins under testdata/plugins/<name>.
-var fixtureNames = []string{"good", "badtypes", "badmanifest", "oldapi", "initpanic", "nomanifest"}
+var fixtureNames = []string{"good", "badtypes", "badmanifest", "oldapi", "initpanic", "nomanifest", "exporttypes"}
 
 // FixtureEnv names the environment variable through which a build system
 // hands a test the fixture plugin name, e.g. LOADER_TESTPLUGIN_GOOD_SO. Its

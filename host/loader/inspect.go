@@ -18,7 +18,8 @@ type Inspection struct {
 	// PluginPath is the plugin's runtime path, "" if not found.
 	PluginPath string `json:"plugin_path,omitempty"`
 	// Exports are the exported symbols found in ExportsSource (".dynsym" or
-	// ".symtab"); empty when none were found, see ExportsNote.
+	// ".symtab"), with their types from the DWARF debug info; empty when
+	// none were found. ExportsNote says why exports or types are missing.
 	Exports       []Export `json:"exports"`
 	ExportsSource string   `json:"exports_source,omitempty"`
 	ExportsNote   string   `json:"exports_note,omitempty"`
@@ -103,6 +104,8 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 		in.Stripped = !f.HasSymtab
 		if f.Exports != nil {
 			in.Exports, in.ExportsSource = f.Exports, f.ExportsIn
+			// Types come from the DWARF debug info, read as data.
+			in.ExportsNote = readExportTypes(st.r, f.PluginPath, in.Exports)
 		} else {
 			in.ExportsNote = "no exported symbols found: the file is stripped of them or is not a Go plugin"
 		}

@@ -21,9 +21,9 @@ func TestInspectGood(t *testing.T) {
 	assert.Empty(t, in.Verdict.Problems)
 	assert.Equal(t, wantPluginPath(t, "good"), in.PluginPath)
 	assert.Equal(t, []Export{
-		{Name: "Greeter", Kind: "var"},
-		{Name: "Hello", Kind: "func"},
-		{Name: "PluginManifest", Kind: "var"},
+		{Name: "Greeter", Kind: "var", Type: "example.com/plugkit/pluginapi.Greeter"},
+		{Name: "Hello", Kind: "func", Type: "func() string"},
+		{Name: "PluginManifest", Kind: "var", Type: "example.com/plugkit/pluginapi.Manifest"},
 	}, in.Exports)
 	assert.Equal(t, ".dynsym", in.ExportsSource)
 	require.NotNil(t, in.BuildInfo)
@@ -64,6 +64,12 @@ func TestInspectStripped(t *testing.T) {
 	// .dynsym survives strip, and with it the exports.
 	assert.Equal(t, ".dynsym", in.ExportsSource)
 	assert.Len(t, in.Exports, 3)
+	// DWARF does not, and with it the types.
+	for _, e := range in.Exports {
+		assert.Empty(t, e.Type, e.Name)
+	}
+	assert.Equal(t, noDWARFNote, in.ExportsNote)
+	assert.Contains(t, in.ExportsNote, "types need DWARF; build with --strip=never")
 	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
 }
 

@@ -5,10 +5,15 @@ package json
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"example.com/plugkit/pluginapi"
 )
+
+// Output is where messages go: the host process's standard output, as in
+// seed 004. Tests swap it.
+var Output io.Writer = os.Stdout
 
 type logger struct{}
 
@@ -18,7 +23,7 @@ func (logger) print(level, msg string, labels pluginapi.Labels) {
 	if err != nil {
 		encoded = []byte(fmt.Sprintf("%q", err.Error()))
 	}
-	fmt.Fprintf(os.Stdout, "[%s]\t%s\n\t%s\n", level, msg, encoded)
+	fmt.Fprintf(Output, "[%s]\t%s\n\t%s\n", level, msg, encoded)
 }
 
 func (l logger) Log(msg string, labels pluginapi.Labels)  { l.print("LOG", msg, labels) }

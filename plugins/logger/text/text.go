@@ -4,12 +4,17 @@ package text
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
 
 	"example.com/plugkit/pluginapi"
 )
+
+// Output is where messages go: the host process's standard output, as in
+// seed 004. Tests swap it.
+var Output io.Writer = os.Stdout
 
 type logger struct{}
 
@@ -24,7 +29,7 @@ func (logger) print(level, msg string, labels pluginapi.Labels) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, " %s=%q", k, labels[k])
 	}
-	fmt.Fprintln(os.Stdout, b.String())
+	fmt.Fprintln(Output, b.String())
 }
 
 func (l logger) Log(msg string, labels pluginapi.Labels)  { l.print("LOG", msg, labels) }
