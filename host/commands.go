@@ -233,7 +233,11 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 	}
 	fmt.Fprintf(tw, "exports:\t%d (from %s)\n", len(in.Exports), in.ExportsSource)
 	for _, e := range in.Exports {
-		fmt.Fprintf(tw, "  %s\t%s\n", e.Kind, e.Name)
+		if e.Type == "" {
+			fmt.Fprintf(tw, "  %s\t%s\n", e.Kind, e.Name)
+		} else {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.Kind, e.Name, e.Type)
+		}
 	}
 	if in.ExportsNote != "" {
 		fmt.Fprintf(tw, "  note:\t%s\n", in.ExportsNote)

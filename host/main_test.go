@@ -183,6 +183,18 @@ func TestInspectJSON(t *testing.T) {
 		names = append(names, e.Name)
 	}
 	assert.Equal(t, []string{"Greeter", "PluginManifest"}, names)
+	// Types come from DWARF, which Bazel keeps (--strip=never).
+	assert.Equal(t, []loader.Export{
+		{Name: "Greeter", Kind: "var", Type: "example.com/plugkit/pluginapi.Greeter"},
+		{Name: "PluginManifest", Kind: "var", Type: "example.com/plugkit/pluginapi.Manifest"},
+	}, in.Exports)
+	assert.Empty(t, in.ExportsNote)
+	var raw struct {
+		Exports []map[string]string `json:"exports"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &raw))
+	require.Len(t, raw.Exports, 2)
+	assert.Equal(t, "example.com/plugkit/pluginapi.Greeter", raw.Exports[0]["type"])
 }
 
 func TestInspectText(t *testing.T) {
@@ -190,6 +202,9 @@ func TestInspectText(t *testing.T) {
 	require.NoError(t, run([]string{"inspect", runfile(t, "ENGLISH_SO")}, &stdout, &stderr))
 	out := stdout.String()
 	assert.Contains(t, out, "greeter/english, pluginapi 1.0.0")
+	assert.Regexp(t, `(?m)^exports:\s+2 \(from \.dynsym\)$`, out)
+	assert.Regexp(t, `(?m)^  var\s+Greeter\s+example\.com/plugkit/pluginapi\.Greeter$`, out)
+	assert.Regexp(t, `(?m)^  var\s+PluginManifest\s+example\.com/plugkit/pluginapi\.Manifest$`, out)
 	assert.Regexp(t, `(?m)^verdict:\s+compatible$`, out)
 }
 
