@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/tools/compat"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,28 +20,7 @@ import (
 
 // runfile resolves a $(rlocationpath) handed over in the environment by the
 // go_test rule.
-func runfile(t testing.TB, env string) string {
-	t.Helper()
-	rel := os.Getenv(env)
-	if rel == "" {
-		t.Skipf("%s is not set: run this test with bazel test //host:host_test", env)
-	}
-	for _, root := range []string{os.Getenv("RUNFILES_DIR"), os.Getenv("TEST_SRCDIR")} {
-		if root == "" {
-			continue
-		}
-		if p := filepath.Join(root, rel); fileExists(p) {
-			return p
-		}
-	}
-	t.Fatalf("%s=%s not found in the runfiles", env, rel)
-	return ""
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
+func runfile(t testing.TB, env string) string { return compat.Runfile(t, env) }
 
 // pluginsDir is the plugins/ folder the Bazel-built .so files sit in.
 func pluginsDir(t testing.TB) string {
