@@ -113,6 +113,7 @@ def go_plugin(
         )
         kwargs["srcs"] = [":" + name + "_main"]
         kwargs["deps"] = [library] + bindings_deps + kwargs.get("deps", [])
+
         # One plugin path per target, so two plugins never share one.
         kwargs.setdefault("importpath", "%s/%s/%s" % (MODULE_PATH, pkg, name))
         libs = kwargs["deps"]
