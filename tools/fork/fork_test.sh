@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# tools/fork/fork_test.sh: proves that a fork builds and passes its tests.
+#
+#   1. Builds //tools/fork and runs it on this work tree's tracked files:
+#      --dest <work dir>/platform --module github.com/acme/platform
+#      --name platform (the tool runs outside the launcher's root, so the copy
+#      may live anywhere).
+#   2. Checks that no text file of the copy names the old module path, and
+#      makes the copy a git repository of its own (one commit), as a fork is.
+#   3. Scaffolds three plugins in the fork with //tools/newplugin
+#      (greeter/french, logger/syslog, calc), so the fork's build also proves
+#      that new plugins pass gazelle, buildifier and the compatibility suite
+#      under the new module path.
+#   4. Runs `tools/bazel --output_base=<work dir>/output_base test //...` in
+#      the copy: every test of the fork, with its own Bazel server.
+#
+# It takes several minutes on 2 cores (the fork's output base starts empty)
+# and needs the Go module proxy, as a first build does.
+#
+# usage: tools/fork/fork_test.sh [--keep] [--work-dir=DIR]
+#                                [--module=PATH] [--name=NAME]
+#
+#   --keep          keep the copy, its output base and the logs
+#   --work-dir=DIR  where to put them (default: a new folder under
+#                   ${TMPDIR:-/tmp}); must not exist or be empty
+#   --module=PATH   the fork's Go module path (default github.com/acme/platform)
+#   --name=NAME     the fork's Bazel module name (default platform)
+#
+# Exit status: 0 when the fork's tests all pass, 1 otherwise, 2 on usage
+# errors. The last line is "fork_test: OK ..." or "fork_test: FAILED ...".
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+readonly ROOT
+
+say() { printf 'fork_test: %s\n' "$*" >&2; }
+die() {
+	printf 'fork_test: error: %s\n' "$*" >&2
+	exit 2
+}
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+
+keep=0 work= module=github.com/acme/platform name=platform
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	--keep) keep=1 ;;
+	--work-dir=*) work=${arg#*=} ;;
+	--module=*) module=${arg#*=} ;;
+	--name=*) name=${arg#*=} ;;
+	*) die "unknown argument '$arg' (see --help)" ;;
+	esac
+done
+
+if [[ -z $work ]]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/plugkit-fork.XXXXXX")
+else
+	mkdir -p "$work"
+	[[ -z $(ls -A "$work") ]] || die "--work-dir $work is not empty"
+	work=$(cd "$work" && pwd -P)
+fi
+copy=$work/$name
+out=$work/output_base
+started=$(date +%s)
+
+cleanup() {
+	local rc=$?
+	set +e
+	[[ -d $copy && -d $out ]] && (cd "$copy" && tools/bazel --output_base="$out" shutdown >/dev/null 2>&1)
+	if ((keep)); then
+		say "kept $work"
+	else
+		chmod -R u+w "$work" 2>/dev/null
+		rm -rf "$work"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+
+step() { printf '\n== fork_test: %s\n' "$*" >&2; }
+fail() {
+	echo "fork_test: FAILED ($1) after $(($(date +%s) - started)) s${2:+: $2}"
+	exit 1
+}
+
+step "1/4 forking $ROOT as $module ($name) into $copy"
+(cd "$ROOT" && tools/bazel build //tools/fork) >"$work/tool-build.log" 2>&1 || {
+	tail -n 20 "$work/tool-build.log" >&2
+	fail "building //tools/fork"
+}
+tool=$(cd "$ROOT" && tools/bazel cquery --output=files //tools/fork 2>/dev/null | head -n 1)
+[[ -n $tool && -x $ROOT/$tool ]] || fail "finding //tools/fork's binary (cquery printed '$tool')"
+"$ROOT/$tool" --src "$ROOT" --dest "$copy" --module "$module" --name "$name" >"$work/fork.log" 2>&1 || {
+	cat "$work/fork.log" >&2
+	fail "tools/fork"
+}
+grep -E '^(rewrote [0-9]|warning:)' "$work/fork.log" | sed 's/^/fork_test:   /' >&2
+
+step "2/4 checking the copy"
+old=$(sed -n 's/^module[[:space:]]*//p' "$ROOT/go.mod" | head -n 1)
+if left=$(cd "$copy" && grep -rIl --fixed-strings -- "$old" .); then
+	say "files that still name $old:"
+	sed 's/^/fork_test:   /' <<<"$left" >&2
+	fail "old module path left"
+fi
+say "no text file names $old"
+git -C "$copy" init -q
+git -C "$copy" add -A
+git -C "$copy" -c user.name=fork_test -c user.email=fork_test@localhost commit -q -m "Fork as $module"
+say "git repository with $(git -C "$copy" ls-files | wc -l) files"
+
+bazel_in_copy() { (cd "$copy" && tools/bazel --output_base="$out" "$@"); }
+
+step "3/4 scaffolding plugins in the fork (tools/newplugin)"
+for plugin in greeter/french logger/syslog calc; do
+	bazel_in_copy run --config=ci //tools/newplugin -- "$plugin" >"$work/newplugin.log" 2>&1 || {
+		tail -n 20 "$work/newplugin.log" >&2
+		fail "newplugin $plugin"
+	}
+	say "plugins/$plugin: $(cd "$copy/plugins/$plugin" && ls | tr '\n' ' ')"
+done
+
+step "4/4 tools/bazel --output_base=$out test //... (in $copy)"
+log=$work/test.log
+say "log in $log"
+rc=0
+bazel_in_copy test --config=ci //... >"$log" 2>&1 || rc=$?
+grep -E '^INFO: (Elapsed time|Build completed|[0-9,]+ processes)|^Executed|tests? pass' "$log" | sed 's/^/fork_test: /' >&2 || true
+passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)' "$log" || true)
+for t in //plugins/greeter/french:plugin_compat_test //plugins/logger/syslog:plugin_compat_test //plugins/calc:plugin_compat_test //:gazelle_test //tools/lint:buildifier_test //tools/fork:fork_test; do
+	grep -qE "^$t +(\(cached\) )?PASSED" "$log" || {
+		say "$t did not pass"
+		rc=1
+	}
+done
+secs=$(($(date +%s) - started))
+if ((rc != 0 || failed > 0 || passed == 0)); then
+	grep -E '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)|^ERROR' "$log" | head -n 30 >&2 || true
+	fail "tools/bazel test //... in the fork" "$passed passed, $failed failed, exit $rc, see $log (--keep keeps it)"
+fi
+echo "fork_test: OK: the fork as $module ($name) passes all $passed tests of tools/bazel test //..., scaffolded plugins included, in $secs s"
