@@ -152,7 +152,7 @@ type pluginPackage struct {
 type function struct {
 	name    string
 	params  []param
-	results string // as written, "" for none
+	results string            // as written, "" for none
 	imports map[string]string // package name used in the signature -> import path
 }
 
