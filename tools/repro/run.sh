@@ -290,7 +290,7 @@ misses=$(
 	python3 - "$copy_b/.repro-C-exec.json" <<'PY'
 import json, sys
 text = open(sys.argv[1]).read()
-dec, i, total, missed = json.JSONDecoder(), 0, 0, []
+dec, i, total, cacheables, missed = json.JSONDecoder(), 0, 0, 0, []
 while True:
     while i < len(text) and text[i].isspace():
         i += 1
@@ -300,20 +300,26 @@ while True:
     total += 1
     hit = spawn.get("cacheHit") or spawn.get("remoteCacheHit")
     cacheable = spawn.get("remoteCacheable", spawn.get("remotable") and spawn.get("cacheable"))
-    if not hit and cacheable:
-        missed.append("%s %s (%s)" % (spawn.get("mnemonic", "?"), spawn.get("targetLabel", "?"), spawn.get("runner", "?")))
+    what = "%s %s (%s)" % (spawn.get("mnemonic", "?"), spawn.get("targetLabel", "?"), spawn.get("runner", "?"))
+    if not cacheable:
+        print("NOCACHE " + what)
+        continue
+    cacheables += 1
+    if not hit:
+        missed.append(what)
 for m in missed:
     print("MISS " + m)
-print(total, len(missed))
+print(total, cacheables, len(missed))
 PY
 ) || fail "reading build C's execution log" "$copy_b/.repro-C-exec.json"
-read -r spawns miss_count < <(tail -n 1 <<<"$misses")
+read -r spawns cacheables miss_count < <(tail -n 1 <<<"$misses")
+grep '^NOCACHE ' <<<"$misses" | sed 's/^NOCACHE /repro:   not cacheable (tags): /' >&2 || true
 grep '^MISS ' <<<"$misses" | sed 's/^MISS /repro:   ran locally: /' >&2 || true
 if ((miss_count > 0)); then
-	say "C: $miss_count of $spawns cacheable actions ran locally instead of hitting the cache (above)"
+	say "C: $miss_count of $cacheables cacheable actions ran locally instead of hitting the cache (above)"
 	((allow_misses)) || failed+=("$miss_count cache misses")
 else
-	say "C: all $spawns cacheable actions were remote cache hits"
+	say "C: all $cacheables cacheable actions were remote cache hits ($((spawns - cacheables)) of $spawns not cacheable)"
 fi
 outputs "$out_c" >"$work/C.sha256"
 compare A C "" "plugin, manifest and bindings files" || failed+=("A and C differ")
