@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Loader checks and opens plugins under one Config. Its methods are safe for
@@ -73,16 +74,21 @@ var registry struct {
 // same way on every later Load, without being opened again.
 func (l *Loader) Load(path string) (*Plugin, error) {
 	cfg := l.cfg
+	var tm LoadTimings
+	start := time.Now()
 	st, err := stage(path, &cfg, true)
 	if err != nil {
 		return nil, err
 	}
 	defer st.close()
+	tm.Stage = time.Since(start)
+	start = time.Now()
 	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
 	a := precheck(st, bm, bmErr, &cfg)
 	if err := a.err(path); err != nil {
 		return nil, err
 	}
+	tm.Check = time.Since(start)
 
 	e, existing, err := claim(path, st.sha256, a.facts.PluginPath, a.facts.PkgHashes)
 	if err != nil {
@@ -93,11 +99,16 @@ func (l *Loader) Load(path string) (*Plugin, error) {
 		return e.plugin, e.err
 	}
 	p := &Plugin{Path: path, PluginPath: a.facts.PluginPath, SHA256: st.sha256, Size: st.size, BuildManifest: bm}
+	start = time.Now()
 	pp, err := openPlugin(path, st.copy)
+	tm.Open = time.Since(start)
 	if err == nil {
 		p.p = pp
+		start = time.Now()
 		err = identify(p, bm, cfg.PluginAPIVersion)
+		tm.Identify = time.Since(start)
 	}
+	p.Timings = tm
 	if err == nil {
 		err = registerName(e, p)
 	}

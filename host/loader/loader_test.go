@@ -240,6 +240,11 @@ func TestLoadGood(t *testing.T) {
 	assert.Equal(t, wantPluginPath(t, "good"), p.PluginPath)
 	require.NotNil(t, p.BuildManifest)
 	assert.Equal(t, p.SHA256, p.BuildManifest.SHA256)
+	// Every phase does real work (reads, parses, dlopen), so none is zero.
+	assert.Positive(t, p.Timings.Stage, "stage")
+	assert.Positive(t, p.Timings.Check, "check")
+	assert.Positive(t, p.Timings.Open, "open")
+	assert.Positive(t, p.Timings.Identify, "identify")
 
 	g, err := p.Greeter()
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package loader
 import (
 	"plugin"
 	"reflect"
+	"time"
 
 	"example.com/plugkit/pluginapi"
 )
@@ -22,8 +23,29 @@ type Plugin struct {
 	Manifest pluginapi.Manifest
 	// BuildManifest is the build manifest checked before opening, or nil.
 	BuildManifest *BuildManifest
+	// Timings is where the time of the Load that opened the plugin went.
+	Timings LoadTimings
 
 	p *plugin.Plugin
+}
+
+// LoadTimings splits the wall time of one Load into its phases, so that a
+// benchmark (tools/bench/load) or a host logging slow starts can tell the
+// cost of the checks from the cost of plugin.Open. The phases are measured
+// where Load runs them, not re-run apart, because the stage phase hashes
+// while it copies: timing the hash alone would measure other work.
+type LoadTimings struct {
+	// Stage is the permission check and the one pass over the file that
+	// computes its SHA-256 while writing the private copy.
+	Stage time.Duration
+	// Check is reading the build manifest and the pre-open check of the
+	// copy's ELF file (architecture, Go plugin, toolchain, packages).
+	Check time.Duration
+	// Open is plugin.Open of the copy: dlopen, the runtime's package hash
+	// check and the plugin's init functions.
+	Open time.Duration
+	// Identify is the lookup of PluginManifest and the API version check.
+	Identify time.Duration
 }
 
 // Lookup returns the symbol name exported by the plugin: a pointer for a
