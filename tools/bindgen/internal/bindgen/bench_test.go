@@ -50,26 +50,32 @@ func BenchmarkCall(b *testing.B) {
 }
 
 // BenchmarkBindgen times a bindgen run (read the symbol tables, look up and
-// render every export, generate and format) on plugins exporting 10, 100
-// and 1,000 symbols. The plugin is opened before the timer starts; a
-// process opens a plugin once, so later runs reuse it, as a second
-// go:generate in one process would.
+// render every export, generate and format) on plugins exporting 10, 100,
+// 1,000 and 10,000 symbols, and reports the generated file's size as
+// B/file. The plugin is opened before the timer starts; a process opens a
+// plugin once, so later runs reuse it, as a second go:generate in one
+// process would.
 func BenchmarkBindgen(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
+	for _, n := range []int{10, 100, 1000, 10000} {
 		b.Run(fmt.Sprintf("symbols=%d", n), func(b *testing.B) {
 			so := bigPlugin(b, n)
-			_, err := LoadPlugin(so, "")
+			api, err := LoadPlugin(so, "")
 			require.NoError(b, err)
+			require.Len(b, api.Symbols, n, "the plugin's exports")
+			var size int
 			b.ReportAllocs()
 			for b.Loop() {
 				api, err := LoadPlugin(so, "")
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := Generate(api, Options{}); err != nil {
+				src, err := Generate(api, Options{})
+				if err != nil {
 					b.Fatal(err)
 				}
+				size = len(src)
 			}
+			b.ReportMetric(float64(size), "B/file")
 		})
 	}
 }
