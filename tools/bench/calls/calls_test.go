@@ -52,8 +52,8 @@ var (
 
 // directAddTwoInts is the direct call. A plugin's or an interpreter's
 // function can never be inlined into the host, but adder.AddTwoInts(2, 3)
-// would be, and folded to the constant 5: the loop would then time a store,
-// not a call. Kept out of line, it times one static call, the cheapest call
+// can be, and folded to the constant 5: the loop would then time a store, not
+// a call. Kept out of line, it times one static call, the cheapest call
 // there is, which is the baseline the others are compared with.
 //
 //go:noinline
