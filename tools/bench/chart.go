@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// callsChart draws call cost per mechanism as grouped bars on a log
+// scale: the mechanisms differ by orders of magnitude.
+func (rep *report) callsChart() ([]byte, error) {
+	p := plot.New()
+	p.Title.Text = "Call cost per mechanism"
+	p.Y.Label.Text = "ns/op (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	mechs := rep.calls.mechanisms
+	lowest := math.Inf(1)
+	for _, fn := range callFuncs {
+		for _, s := range rep.calls.ns[fn] {
+			lowest = math.Min(lowest, s.median)
+		}
+	}
+	if math.IsInf(lowest, 0) || lowest <= 0 {
+		return nil, fmt.Errorf("no positive call times to draw")
+	}
+	// Bars start from 0, which a log scale cannot show; they stand on
+	// an undrawn base at the power of ten below the fastest instead, so
+	// each bar's top is still its value.
+	floor := math.Pow10(int(math.Floor(math.Log10(lowest))))
+	width := vg.Points(14)
+	for i, fn := range callFuncs {
+		base := make(plotter.Values, len(mechs))
+		tops := make(plotter.Values, len(mechs))
+		for j, m := range mechs {
+			base[j] = floor
+			if s, ok := rep.calls.ns[fn][m]; ok {
+				tops[j] = s.median - floor
+			}
+		}
+		under, err := plotter.NewBarChart(base, width)
+		if err != nil {
+			return nil, err
+		}
+		under.Offset = width * vg.Length(float64(i)-float64(len(callFuncs)-1)/2)
+		bars, err := plotter.NewBarChart(tops, width)
+		if err != nil {
+			return nil, err
+		}
+		bars.StackOn(under)
+		bars.Color = plotutil.Color(i)
+		bars.LineStyle.Width = 0
+		p.Add(bars)
+		p.Legend.Add(fn, bars)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
+	p.NominalX(mechs...)
+	p.Y.Min = floor
+	// Room above the tallest bar for the legend.
+	p.Y.Max *= 10
+	return svg([][]*plot.Plot{{p}}, 8*vg.Inch, 4*vg.Inch)
+}
+
+// scaleChart draws how costs grow, on log-log axes: load time against
+// plugins (next to go-plugin client starts), bindgen time and the
+// generated file's size against symbols.
+func (rep *report) scaleChart() ([]byte, error) {
+	const ms = 1e6
+	load := logLog("Load time against plugins", "plugins", "ms")
+	var inProc, wall plotter.XYs
+	for _, r := range rep.load {
+		inProc = append(inProc, plotter.XY{X: float64(r.plugins), Y: r.load.median / ms})
+		wall = append(wall, plotter.XY{X: float64(r.plugins), Y: r.wall.median / ms})
+	}
+	lines := []any{"plugkit load + bind, in process", inProc, "plugkit probe process, start to exit", wall}
+	if len(rep.load) > 0 {
+		lo, hi := float64(rep.load[0].plugins), float64(rep.load[len(rep.load)-1].plugins)
+		for _, s := range rep.starts {
+			// go-plugin starts one process per plugin: N plugins, N client
+			// starts, drawn from the measured time of one.
+			var xy plotter.XYs
+			for _, r := range rep.load {
+				xy = append(xy, plotter.XY{X: float64(r.plugins), Y: float64(r.plugins) * s.ns.median / ms})
+			}
+			if lo == hi {
+				xy = append(xy, plotter.XY{X: hi, Y: hi * s.ns.median / ms})
+			}
+			lines = append(lines, "N × go-plugin client start ("+s.mechanism+")", xy)
+		}
+	}
+	if err := plotutil.AddLinePoints(load, lines...); err != nil {
+		return nil, err
+	}
+
+	gen := logLog("bindgen time against symbols", "symbols", "ms")
+	size := logLog("Generated file against symbols", "symbols", "KiB")
+	var genXY, sizeXY plotter.XYs
+	for _, r := range rep.bindgen {
+		genXY = append(genXY, plotter.XY{X: float64(r.symbols), Y: r.ns.median / ms})
+		sizeXY = append(sizeXY, plotter.XY{X: float64(r.symbols), Y: r.size.median / 1024})
+	}
+	if err := plotutil.AddLinePoints(gen, "bindgen", genXY); err != nil {
+		return nil, err
+	}
+	if err := plotutil.AddLinePoints(size, "generated bindings", sizeXY); err != nil {
+		return nil, err
+	}
+	return svg([][]*plot.Plot{{load, gen, size}}, 15*vg.Inch, 5*vg.Inch)
+}
+
+func logLog(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = x + " (log scale)"
+	p.Y.Label.Text = y + " (log scale)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	// Costs grow up and to the right; the lower right stays clear.
+	p.Legend.Top = false
+	p.Legend.Left = false
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// svg draws plots side by side into one SVG document, axes aligned.
+func svg(plots [][]*plot.Plot, w, h vg.Length) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	dc := draw.New(c)
+	pad := vg.Points(12)
+	tiles := draw.Tiles{
+		Rows: len(plots), Cols: len(plots[0]),
+		PadX: pad * 2, PadY: pad, PadTop: pad, PadBottom: pad, PadLeft: pad, PadRight: pad,
+	}
+	canvases := plot.Align(plots, tiles, dc)
+	for i, row := range plots {
+		for j, p := range row {
+			p.Draw(canvases[i][j])
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
