@@ -7,7 +7,8 @@ main that -buildmode=plugin needs is generated from its source by
 generate this kind) and keeps managing the library.
 """
 
-load("@rules_go//go:def.bzl", "GoArchive", "go_binary", "go_test")
+load("@plugin_ids//:ids.bzl", "PLUGIN_IDS")
+load("@rules_go//go:def.bzl", "GoArchive", "go_binary", "go_library", "go_test")
 load(":bindings.bzl", "go_plugin_bindings")
 load(":plugin_manifest.bzl", "go_plugin_manifest")
 
@@ -106,16 +107,30 @@ def go_plugin(
 
     libs = kwargs.get("embed", []) + kwargs.get("deps", [])
     if library:
+        # A process loads a plugin path once, and a package's import path
+        # with one content only. The plugin's next build must differ in both
+        # to load beside this one, so the package main and a private copy of
+        # the library carry the package's content id (plugin_ids.bzl).
+        build_id = PLUGIN_IDS.get(pkg)
+        if build_id == None:
+            fail("go_plugin %s: no build id for package %s; //tools/rules:plugin_ids.bzl finds plugins by the text \"go_plugin(\" in BUILD files" % (name, pkg))
+        go_library(
+            name = name + "_lib",
+            embed = [library],
+            importpath = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id),
+            visibility = ["//visibility:private"],
+        )
         _plugin_main(
             name = name + "_main",
-            library = library,
+            library = ":" + name + "_lib",
             out = name + "_main.go",
         )
         kwargs["srcs"] = [":" + name + "_main"]
-        kwargs["deps"] = [library] + bindings_deps + kwargs.get("deps", [])
+        kwargs["deps"] = [":" + name + "_lib"] + bindings_deps + kwargs.get("deps", [])
 
-        # One plugin path per target, so two plugins never share one.
-        kwargs.setdefault("importpath", "%s/%s/%s" % (MODULE_PATH, pkg, name))
+        # One plugin path per target and content: two plugins never share
+        # one, and neither do two builds of one plugin.
+        kwargs.setdefault("importpath", "%s/%s/%s-%s" % (MODULE_PATH, pkg, name, build_id))
         libs = kwargs["deps"]
 
     go_binary(
