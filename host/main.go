@@ -6,6 +6,7 @@
 //	host add A B                   AddTwoInts and BuildVersion of the adder plugin (seed 000)
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
+//	host reload FILE...            load plugins in order, a later build of one taking over its name
 //
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
 // plugins/ folder in the binary's Bazel runfiles, else plugins/ beside the
@@ -42,6 +43,7 @@ func commands() []command {
 		{"add", "add two integers with the adder plugin (seed 000)", add},
 		{"list", "list the plugins under a folder and whether each may be loaded", list},
 		{"inspect", "describe a plugin file without opening it", inspect},
+		{"reload", "load plugin files in order, a later build of a plugin replacing an earlier one", reload},
 	}
 }
 
