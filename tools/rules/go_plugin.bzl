@@ -114,10 +114,15 @@ def go_plugin(
         build_id = PLUGIN_IDS.get(pkg)
         if build_id == None:
             fail("go_plugin %s: no build id for package %s; //tools/rules:plugin_ids.bzl finds plugins by the text \"go_plugin(\" in BUILD files" % (name, pkg))
+        lib_path = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id)
         go_library(
             name = name + "_lib",
             embed = [library],
-            importpath = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id),
+            importpath = lib_path,
+            # An embedding library keeps the embedded one's importmap, the
+            # path its symbols get. Symbols with the old names would bind,
+            # through the dynamic linker, to the first build's code.
+            importmap = lib_path,
             visibility = ["//visibility:private"],
         )
         _plugin_main(
