@@ -61,6 +61,12 @@ def go_plugin(
         **kwargs):
     """A Go plugin: a .so, its build manifest, and its typed bindings.
 
+    With a library, the plugin path is <module>/<package>/<name>-<id> and
+    the library is compiled again under <module>/<package>/<name>-<id>/lib,
+    where <id> is the content id of the package's files (plugin_ids.bzl):
+    every build of a plugin differs in both, so a host that loaded one build
+    can load the next.
+
     Targets:
       <name>: the .so and its manifest, for data dependencies.
       <name>_so: the .so alone, for $(rlocationpath).
