@@ -164,6 +164,9 @@ def go_plugin(
             name = name + "_bindings",
             importpath = bindings_importpath,
             plugin = ":" + name + "_so",
+            # Without the build id: bindings, and the hosts that import
+            # them, change only when the plugin's exports do.
+            record_package = "%s/%s/%s" % (MODULE_PATH, pkg, name) if library else None,
             deps = bindings_deps,
             visibility = visibility,
         )
