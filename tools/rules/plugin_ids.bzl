@@ -26,8 +26,18 @@ _SKIP_PREFIXES = ("bazel-", ".")
 # many folders.
 _MAX_DIRS = 100000
 
+def _sha256_command(mctx):
+    # Starlark has no sha256; coreutils has one tool, macOS another.
+    tool = mctx.which("sha256sum")
+    if tool:
+        return [str(tool)]
+    tool = mctx.which("shasum")
+    if tool:
+        return [str(tool), "-a", "256"]
+    fail("plugkit: plugin_ids: neither sha256sum nor shasum is on PATH")
+
 def _sha256_lines(mctx, cwd, names):
-    result = mctx.execute(["sha256sum", "--"] + names, working_directory = str(cwd))
+    result = mctx.execute(_sha256_command(mctx) + ["--"] + names, working_directory = str(cwd))
     if result.return_code != 0:
         fail("plugkit: plugin_ids: sha256sum failed in %s: %s" % (cwd, result.stderr))
     return result.stdout
