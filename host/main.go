@@ -24,11 +24,12 @@ import (
 	"sort"
 	"strings"
 
+	"example.com/plugkit/internal/cli"
 	greeterbindings "example.com/plugkit/plugins/greeter/english/plugin_bindings"
 )
 
-// errUsage marks errors that are the caller's fault; main exits 2 for them.
-var errUsage = errors.New("usage")
+// errUsage marks errors in the command line: exit status 2 (internal/cli).
+var errUsage = cli.ErrUsage
 
 type command struct {
 	name    string
@@ -48,17 +49,7 @@ func commands() []command {
 }
 
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "host:", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "host:", err)
-		os.Exit(1)
-	}
+	cli.Exit("host", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
