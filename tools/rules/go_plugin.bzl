@@ -119,7 +119,7 @@ def go_plugin(
         # the library carry the package's content id (plugin_ids.bzl).
         build_id = PLUGIN_IDS.get(pkg)
         if build_id == None:
-            fail("go_plugin %s: no build id for package %s; //tools/rules:plugin_ids.bzl finds plugins by the text \"go_plugin(\" in BUILD files" % (name, pkg))
+            fail("go_plugin %s: no build id for package %s; //tools/rules:plugin_ids.bzl finds plugins by the text \"go_plugin(\" in a package's BUILD file or its own .bzl files, so call go_plugin from there" % (name, pkg))
         lib_path = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id)
         go_library(
             name = name + "_lib",

@@ -9,8 +9,9 @@ of its private copy of the plugin's library, which changes whenever the
 plugin's package changes.
 
 A rule cannot read file contents at analysis time, so the ids come from this
-module extension. It finds every BUILD file of the main module that calls
-go_plugin, hashes the files of that package (names and contents, sorted), and
+module extension. It finds every package of the main module whose BUILD
+file, or a .bzl file beside it, calls go_plugin, hashes the files of that
+package (names and contents, sorted), and
 writes the ids into @plugin_ids//:ids.bzl. Every file it reads and every
 directory it lists is watched: Bazel runs it again when a plugin's source
 changes, and only that plugin's id moves. The id depends on content only, not
@@ -71,14 +72,21 @@ def _find_plugin_packages(mctx, root):
             break
         pkg = pending.pop()
         folder = root.get_child(pkg) if pkg else root
+        is_package, calls = False, False
         for entry in folder.readdir(watch = "yes"):
             name = entry.basename
             rel = pkg + "/" + name if pkg else name
             if entry.is_dir:
                 if not name.startswith(_SKIP_PREFIXES):
                     pending.append(rel)
-            elif name in ("BUILD.bazel", "BUILD") and _calls_go_plugin(mctx, entry):
-                packages.append(pkg)
+            elif name in ("BUILD.bazel", "BUILD"):
+                is_package = True
+                calls = calls or _calls_go_plugin(mctx, entry)
+            elif name.endswith(".bzl"):
+                # A package's own macro file may make its go_plugin calls.
+                calls = calls or _calls_go_plugin(mctx, entry)
+        if is_package and calls:
+            packages.append(pkg)
     return sorted(packages)
 
 def _plugin_ids_repo_impl(rctx):
