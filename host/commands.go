@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -293,4 +295,43 @@ func add(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err := fmt.Fprintf(stdout, "%d (adder %s)\n", api.AddTwoInts(operands[0], operands[1]), *api.BuildVersion)
 	return err
+}
+
+// reload loads plugin files in order, as a long-running host picks up new
+// builds: a later build of a plugin takes its name over from an earlier one
+// (loader.Reload). Each build of a go_plugin has its own plugin path, so a
+// rebuilt plugin loads beside the old one instead of failing with "plugin
+// already loaded".
+func reload(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("reload", "reload FILE...", stderr)
+	if err := parse(fs, args, math.MaxInt); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: reload takes one or more plugin files", errUsage)
+	}
+	l := newLoader()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tNAME\tPLUGIN PATH\tGREETING")
+	var failed []error
+	for _, path := range fs.Args() {
+		p, err := l.Reload(path)
+		if err != nil {
+			failed = append(failed, err)
+			fmt.Fprintf(tw, "%s\t-\t-\t%s: %v\n", path, loader.Code(err), err)
+			continue
+		}
+		greeting := "-"
+		if g, err := p.Greeter(); err == nil {
+			greeting = g.Greet()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", path, p.Manifest.Name, p.PluginPath, greeting)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d plugins failed to load: %w", len(failed), fs.NArg(), errors.Join(failed...))
+	}
+	return nil
 }

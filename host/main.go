@@ -6,6 +6,7 @@
 //	host add A B                   AddTwoInts and BuildVersion of the adder plugin (seed 000)
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
+//	host reload FILE...            load plugins in order, a later build of one taking over its name
 //
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
 // plugins/ folder in the binary's Bazel runfiles, else plugins/ beside the
@@ -23,11 +24,12 @@ import (
 	"sort"
 	"strings"
 
+	"example.com/plugkit/internal/cli"
 	greeterbindings "example.com/plugkit/plugins/greeter/english/plugin_bindings"
 )
 
-// errUsage marks errors that are the caller's fault; main exits 2 for them.
-var errUsage = errors.New("usage")
+// errUsage marks errors in the command line: exit status 2 (internal/cli).
+var errUsage = cli.ErrUsage
 
 type command struct {
 	name    string
@@ -42,21 +44,12 @@ func commands() []command {
 		{"add", "add two integers with the adder plugin (seed 000)", add},
 		{"list", "list the plugins under a folder and whether each may be loaded", list},
 		{"inspect", "describe a plugin file without opening it", inspect},
+		{"reload", "load plugin files in order, a later build of a plugin replacing an earlier one", reload},
 	}
 }
 
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "host:", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "host:", err)
-		os.Exit(1)
-	}
+	cli.Exit("host", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {

@@ -301,6 +301,24 @@ func TestGreetRefusesIncompatibleBuilds(t *testing.T) {
 	assert.Equal(t, "Hello Universe\n", stdout.String())
 }
 
+// TestReload: a second build of a plugin loads beside the first and takes
+// over its name, because each build has its own plugin path. (Other bytes
+// under a loaded plugin path: host/loader's TestReloadTakesOverTheName.)
+func TestReload(t *testing.T) {
+	first, second := runfile(t, "ENGLISH_SO"), runfile(t, "ENGLISH_REBUILT_SO")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"reload", first, second}, &stdout, &stderr), "stderr: %s", stderr.String())
+	rows := regexp.MustCompile(`(?m)^\S+\s+greeter/english\s+(\S+)\s+Hello Universe$`).FindAllStringSubmatch(stdout.String(), -1)
+	require.Len(t, rows, 2, "stdout: %s", stdout.String())
+	assert.Regexp(t, `^example\.com/plugkit/plugins/greeter/english/plugin-[0-9a-f]{12}$`, rows[0][1])
+	assert.Regexp(t, `^example\.com/plugkit/host/testdata/english_rebuilt-[0-9a-f]{12}$`, rows[1][1])
+
+	// Reloading bytes already loaded answers with the plugin loaded.
+	stdout.Reset()
+	require.NoError(t, run([]string{"reload", second}, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), rows[1][1])
+}
+
 // TestStaticHostMatchesDynamicHost: the plugins linked into //host:static
 // print what the same plugins print when //host opens them as .so files.
 func TestStaticHostMatchesDynamicHost(t *testing.T) {

@@ -46,6 +46,9 @@ type entry struct {
 	sha256 string
 	ppath  string
 	hashes map[string]string // package fingerprints of the file
+	// nameless is the plugin when it opened and checked out but its name
+	// was taken; Reload may still give it the name.
+	nameless *Plugin
 }
 
 // registry is process-wide because the runtime's record of loaded plugins
@@ -73,6 +76,24 @@ var registry struct {
 // after plugin.Open was called (an init panic, an identity error) fails the
 // same way on every later Load, without being opened again.
 func (l *Loader) Load(path string) (*Plugin, error) {
+	return l.load(path, false)
+}
+
+// Reload loads a new build of a plugin: like Load, but when the plugin's
+// name belongs to a loaded plugin with another plugin path, the new plugin
+// takes the name over instead of failing with *IdentityError. The old build
+// stays mapped (Go cannot unload it), and Plugin values already handed out
+// keep working; Loaded lists the new one.
+//
+// go_plugin gives every build of a plugin its own plugin path, so a rebuilt
+// plugin reloads; the same bytes again return the plugin already loaded, and
+// other bytes under a plugin path already loaded still fail with
+// *AlreadyLoadedError, because the runtime would return the old code.
+func (l *Loader) Reload(path string) (*Plugin, error) {
+	return l.load(path, true)
+}
+
+func (l *Loader) load(path string, supersede bool) (*Plugin, error) {
 	cfg := l.cfg
 	var tm LoadTimings
 	start := time.Now()
@@ -96,6 +117,9 @@ func (l *Loader) Load(path string) (*Plugin, error) {
 	}
 	if existing {
 		<-e.done
+		if supersede {
+			return takeName(e)
+		}
 		return e.plugin, e.err
 	}
 	p := &Plugin{Path: path, PluginPath: a.facts.PluginPath, SHA256: st.sha256, Size: st.size, BuildManifest: bm}
@@ -109,11 +133,27 @@ func (l *Loader) Load(path string) (*Plugin, error) {
 		tm.Identify = time.Since(start)
 	}
 	p.Timings = tm
+	nameless := false
 	if err == nil {
-		err = registerName(e, p)
+		err = registerName(e, p, supersede)
+		nameless = err != nil
 	}
-	settle(e, p, err)
+	settle(e, p, err, nameless)
 	return e.plugin, e.err
+}
+
+// takeName answers Reload for bytes already loaded. A plugin refused only
+// because its name was taken is open and sound, so it gets the name now;
+// any other outcome stands.
+func takeName(e *entry) (*Plugin, error) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if e.nameless == nil {
+		return e.plugin, e.err
+	}
+	registry.byName[e.nameless.Manifest.Name] = e
+	e.plugin, e.err, e.nameless = e.nameless, nil, nil
+	return e.plugin, nil
 }
 
 // claim finds the entry for these bytes, or creates one that the caller
@@ -146,11 +186,12 @@ func claim(path, sum, ppath string, hashes map[string]string) (e *entry, existin
 	return e, false, nil
 }
 
-// registerName keeps plugin names unique, as a registry of plugins must.
-func registerName(e *entry, p *Plugin) error {
+// registerName keeps plugin names unique, as a registry of plugins must;
+// with supersede, a new build takes its name over from the old one.
+func registerName(e *entry, p *Plugin, supersede bool) error {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
-	if other := registry.byName[p.Manifest.Name]; other != nil {
+	if other := registry.byName[p.Manifest.Name]; other != nil && !supersede {
 		return &IdentityError{Plugin: p.Path, Name: p.Manifest.Name, Reason: "already used by the plugin loaded from " + other.path}
 	}
 	registry.byName[p.Manifest.Name] = e
@@ -160,9 +201,12 @@ func registerName(e *entry, p *Plugin) error {
 // settle records the outcome of an open. An *OpenError means dlopen itself
 // failed and nothing entered the process, so the entry is dropped and a
 // later Load may try again; every other outcome is final.
-func settle(e *entry, p *Plugin, err error) {
+func settle(e *entry, p *Plugin, err error, nameless bool) {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
+	if nameless {
+		e.nameless = p
+	}
 	if err != nil {
 		p = nil
 	}

@@ -335,6 +335,41 @@ func TestRebuiltPluginIsRefused(t *testing.T) {
 	assert.NotEqual(t, ae.LoadedSHA256, ae.GotSHA256)
 }
 
+func TestReloadTakesOverTheName(t *testing.T) {
+	l := New(testConfig())
+	v1, err := l.Load(copyFixture(t, "rebuild_v1", t.TempDir(), "rebuild.so"))
+	require.NoError(t, err)
+
+	// The next build, under its own plugin path: Load keeps names unique...
+	next := copyFixture(t, "rebuild_v2", t.TempDir(), "rebuild.so")
+	_, err = l.Load(next)
+	var ie *IdentityError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "loadertest/rebuild", ie.Name)
+
+	// ...and Reload hands the name over; the old build keeps working.
+	v2, err := l.Reload(next)
+	require.NoError(t, err)
+	assert.NotEqual(t, v1.PluginPath, v2.PluginPath)
+	g2, err := v2.Greeter()
+	require.NoError(t, err)
+	assert.Equal(t, "hello from build 2", g2.Greet())
+	g1, err := v1.Greeter()
+	require.NoError(t, err)
+	assert.Equal(t, "hello from build 1", g1.Greet())
+	assert.Contains(t, Loaded(), v2)
+	assert.NotContains(t, Loaded(), v1)
+
+	// Reload does not bypass the runtime's rule: other bytes under a plugin
+	// path already loaded are still refused.
+	data, err := os.ReadFile(fixture(t, "rebuild_v1"))
+	require.NoError(t, err)
+	samePath := writeFile(t, t.TempDir(), "rebuild.so", append(data, "rebuilt"...))
+	_, err = l.Reload(samePath)
+	var ae *AlreadyLoadedError
+	require.ErrorAs(t, err, &ae)
+}
+
 func TestLoadDir(t *testing.T) {
 	dir := t.TempDir()
 	copyFixture(t, "good", dir, "b_good.so")

@@ -25,23 +25,15 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+
+	"example.com/plugkit/internal/cli"
 )
 
-// errUsage marks errors in the command line; main exits 2 for them.
-var errUsage = errors.New("usage")
+// errUsage marks errors in the command line: exit status 2 (internal/cli).
+var errUsage = cli.ErrUsage
 
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(os.Stderr, "fork: %v\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "fork: %v\n", err)
-		os.Exit(1)
-	}
+	cli.Exit("fork", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 const usage = `usage: bazel run //tools/fork -- --module PATH --name NAME [--dest DIR] [--dry-run]

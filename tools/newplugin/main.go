@@ -29,23 +29,15 @@ import (
 	"sort"
 
 	"golang.org/x/mod/modfile"
+
+	"example.com/plugkit/internal/cli"
 )
 
-// errUsage marks errors in the command line; main exits 2 for them.
-var errUsage = errors.New("usage")
+// errUsage marks errors in the command line: exit status 2 (internal/cli).
+var errUsage = cli.ErrUsage
 
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(os.Stderr, "newplugin: %v\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "newplugin: %v\n", err)
-		os.Exit(1)
-	}
+	cli.Exit("newplugin", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 const usage = `usage: bazel run //tools/newplugin -- [--workspace=DIR] NAME

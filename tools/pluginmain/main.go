@@ -28,22 +28,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"example.com/plugkit/internal/cli"
 )
 
-// errUsage marks errors in the command line; main exits 2 for them.
-var errUsage = errors.New("usage")
+// errUsage marks errors in the command line: exit status 2 (internal/cli).
+var errUsage = cli.ErrUsage
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "pluginmain:", err)
-		if errors.Is(err, errUsage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	cli.Exit("pluginmain", run(os.Args[1:], os.Stderr))
 }
 
 func run(args []string, stderr io.Writer) error {

@@ -14,6 +14,7 @@ def go_plugin_bindings(
         package = "bindings",
         output_name = "PluginAPI",
         opts = [],
+        record_package = None,
         importpath = None,
         deps = [],
         out = None,
@@ -26,6 +27,9 @@ def go_plugin_bindings(
       package: the Go package of the generated file.
       output_name: the bound type, Bind<output_name>(path) (bindgen -output-name).
       opts: more bindgen flags: -dereference-vars, -hide-vars, -interface, -sha256.
+      record_package: the package path the bindings record instead of the
+        plugin's own (bindgen -record-package); go_plugin passes the plugin
+        path without its build id.
       importpath: the go_library's import path; None makes only the file.
       deps: the go_library's deps: the packages of the types the plugin exports.
       out: the generated file's name; default <name>.go.
@@ -43,7 +47,7 @@ def go_plugin_bindings(
             "-output-path $@",
             "-output-package " + package,
             "-output-name " + output_name,
-        ] + opts),
+        ] + (["-record-package " + record_package] if record_package else []) + opts),
         message = "Generating bindings for " + plugin,
         **kwargs
     )

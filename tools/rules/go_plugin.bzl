@@ -7,7 +7,8 @@ main that -buildmode=plugin needs is generated from its source by
 generate this kind) and keeps managing the library.
 """
 
-load("@rules_go//go:def.bzl", "GoArchive", "go_binary", "go_test")
+load("@plugin_ids//:ids.bzl", "PLUGIN_IDS")
+load("@rules_go//go:def.bzl", "GoArchive", "go_binary", "go_library", "go_test")
 load(":bindings.bzl", "go_plugin_bindings")
 load(":plugin_manifest.bzl", "go_plugin_manifest")
 
@@ -60,6 +61,12 @@ def go_plugin(
         **kwargs):
     """A Go plugin: a .so, its build manifest, and its typed bindings.
 
+    With a library, the plugin path is <module>/<package>/<name>-<id> and
+    the library is compiled again under <module>/<package>/<name>-<id>/lib,
+    where <id> is the content id of the package's files (plugin_ids.bzl):
+    every build of a plugin differs in both, so a host that loaded one build
+    can load the next.
+
     Targets:
       <name>: the .so and its manifest, for data dependencies.
       <name>_so: the .so alone, for $(rlocationpath).
@@ -106,16 +113,35 @@ def go_plugin(
 
     libs = kwargs.get("embed", []) + kwargs.get("deps", [])
     if library:
+        # A process loads a plugin path once, and a package's import path
+        # with one content only. The plugin's next build must differ in both
+        # to load beside this one, so the package main and a private copy of
+        # the library carry the package's content id (plugin_ids.bzl).
+        build_id = PLUGIN_IDS.get(pkg)
+        if build_id == None:
+            fail("go_plugin %s: no build id for package %s; //tools/rules:plugin_ids.bzl finds plugins by the text \"go_plugin(\" in a package's BUILD file or its own .bzl files, so call go_plugin from there" % (name, pkg))
+        lib_path = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id)
+        go_library(
+            name = name + "_lib",
+            embed = [library],
+            importpath = lib_path,
+            # An embedding library keeps the embedded one's importmap, the
+            # path its symbols get. Symbols with the old names would bind,
+            # through the dynamic linker, to the first build's code.
+            importmap = lib_path,
+            visibility = ["//visibility:private"],
+        )
         _plugin_main(
             name = name + "_main",
-            library = library,
+            library = ":" + name + "_lib",
             out = name + "_main.go",
         )
         kwargs["srcs"] = [":" + name + "_main"]
-        kwargs["deps"] = [library] + bindings_deps + kwargs.get("deps", [])
+        kwargs["deps"] = [":" + name + "_lib"] + bindings_deps + kwargs.get("deps", [])
 
-        # One plugin path per target, so two plugins never share one.
-        kwargs.setdefault("importpath", "%s/%s/%s" % (MODULE_PATH, pkg, name))
+        # One plugin path per target and content: two plugins never share
+        # one, and neither do two builds of one plugin.
+        kwargs.setdefault("importpath", "%s/%s/%s-%s" % (MODULE_PATH, pkg, name, build_id))
         libs = kwargs["deps"]
 
     go_binary(
@@ -138,6 +164,9 @@ def go_plugin(
             name = name + "_bindings",
             importpath = bindings_importpath,
             plugin = ":" + name + "_so",
+            # Without the build id: bindings, and the hosts that import
+            # them, change only when the plugin's exports do.
+            record_package = "%s/%s/%s" % (MODULE_PATH, pkg, name) if library else None,
             deps = bindings_deps,
             visibility = visibility,
         )

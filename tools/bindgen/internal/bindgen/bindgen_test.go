@@ -123,6 +123,20 @@ func TestSymbolPrefixOverride(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoPluginPath)
 }
 
+func TestRecordPackage(t *testing.T) {
+	so := fixture(t, "basic")
+	code, stdout, stderr := runMain(t, "-plugin-path", so, "-output-path", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "const PluginAPIPackage = \""+fixturePkg+"basic\"")
+
+	code, stdout, stderr = runMain(t, "-plugin-path", so, "-output-path", "-", "-record-package", "example.com/stable/basic")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `const PluginAPIPackage = "example.com/stable/basic"`)
+	assert.NotContains(t, stdout, "package "+fixturePkg+"basic")
+	// Binding still finds the symbols: only what is recorded changed.
+	assert.Contains(t, stdout, `p.Lookup("AddTwoInts")`)
+}
+
 func TestNameCollision(t *testing.T) {
 	api := &API{PkgPath: "p", Symbols: []Symbol{{Name: "String", Func: true, Type: brokenType{}}}}
 	_, err := Generate(api, Options{})
@@ -154,7 +168,7 @@ func TestHelp(t *testing.T) {
 	code, _, stderr := runMain(t, "-help")
 	assert.Equal(t, 0, code)
 	for _, f := range []string{"-output-name", "-output-package", "-output-path", "-dereference-vars", "-hide-vars",
-		"-interface", "-sha256", "-plugin-path", "-plugin-package", "-rebuild", "-format", "-symbol-prefix"} {
+		"-interface", "-sha256", "-plugin-path", "-plugin-package", "-rebuild", "-format", "-symbol-prefix", "-record-package"} {
 		assert.Regexp(t, `(?m)^  `+f+`( |$)`, stderr)
 	}
 }

@@ -33,6 +33,12 @@ type Config struct {
 	OutputPath string
 	// SymbolPrefix overrides the plugin's detected package path.
 	SymbolPrefix string
+	// RecordPackage, if set, is the package path the bindings record (the
+	// <Name>Package constant and the doc comments) instead of the plugin's
+	// own. go_plugin puts a build id in every plugin path; recording the
+	// path without it keeps the bindings, and what imports them, unchanged
+	// while a plugin's exports stay the same.
+	RecordPackage string
 	// Checksum asks for the plugin's sha256 to be baked in and checked.
 	Checksum bool
 	// Stderr receives notes; nil discards them.
@@ -73,6 +79,9 @@ func Run(ctx context.Context, cfg Config) ([]byte, error) {
 	}
 	for _, n := range api.Notes {
 		fmt.Fprintln(cfg.Stderr, "bindgen: note:", n)
+	}
+	if cfg.RecordPackage != "" {
+		api.PkgPath = cfg.RecordPackage
 	}
 	if cfg.Checksum {
 		data, err := os.ReadFile(cfg.PluginPath)
@@ -150,6 +159,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.PluginPath, "plugin-path", "", "plugin `.so` to read")
 	fs.StringVar(&cfg.PluginPackage, "plugin-package", "", "plugin's `package` (go build syntax): built when -plugin-path is missing or\nwith -rebuild, and read from source when -plugin-path is not given")
 	fs.BoolVar(&cfg.Rebuild, "rebuild", false, "build -plugin-path from -plugin-package on every run (go build -buildmode=plugin)")
+	fs.StringVar(&cfg.RecordPackage, "record-package", "", "package `path` to record in the bindings instead of the plugin's own, e.g. its\npath without a per-build suffix")
 	fs.StringVar(&cfg.SymbolPrefix, "symbol-prefix", "", "the plugin's package `path` as its symbols spell it; only needed when\nbindgen can't tell (it says so)")
 	format := fs.Bool("format", true, "accepted for go-bind-plugin compatibility: output is always formatted in-process with go/format")
 	fs.Usage = func() {
