@@ -135,9 +135,8 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	if err == nil && n > cfg.MaxSize {
 		err = fmt.Errorf("grew past the limit of %d bytes while being read", cfg.MaxSize)
 	}
-	if err == nil {
-		err = out.Sync()
-	}
+	// No fsync: the copy lives as long as this process's use of it, and
+	// dlopen reads it through the same page cache the copy wrote to.
 	if err != nil {
 		out.Close()
 		cleanup()
