@@ -16,15 +16,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"example.com/plugkit/internal/cli"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-		}
-		os.Exit(2)
-	}
+	cli.Exit("bench", run(os.Args[1:], os.Stderr))
 }
 
 const usage = `Usage: tools/bazel run //tools/bench -- [flags]
@@ -62,19 +59,22 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", cli.ErrUsage, err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return nil, fmt.Errorf("%w: unexpected arguments: %s", cli.ErrUsage, strings.Join(fs.Args(), " "))
 	}
 	if o.count < 1 {
-		return nil, fmt.Errorf("-count=%d: want 1 or more", o.count)
+		return nil, fmt.Errorf("%w: -count=%d: want 1 or more", cli.ErrUsage, o.count)
 	}
 	if o.out == "" {
 		ws := os.Getenv("BUILD_WORKSPACE_DIRECTORY")
 		if ws == "" {
-			return nil, errors.New("-out is not set and BUILD_WORKSPACE_DIRECTORY is empty: run with `bazel run`, or give -out")
+			return nil, fmt.Errorf("%w: -out is not set and BUILD_WORKSPACE_DIRECTORY is empty: run with `bazel run`, or give -out", cli.ErrUsage)
 		}
 		o.out = filepath.Join(ws, "docs")
 	}
