@@ -64,6 +64,8 @@ func (rep *report) callsChart() ([]byte, error) {
 	p.Legend.Left = true
 	p.Legend.XOffs = vg.Points(10)
 	p.NominalX(mechs...)
+	// Half a slot either side, so the outer bars clear the plot's edges.
+	p.X.Min, p.X.Max = -0.5, float64(len(mechs))-0.5
 	p.Y.Min = floor
 	// Room above the tallest bar for the legend.
 	p.Y.Max *= 10
@@ -124,9 +126,10 @@ func logLog(title, x, y string) *plot.Plot {
 	p.Y.Label.Text = y + " (log scale)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	// Costs grow up and to the right; the lower right stays clear.
-	p.Legend.Top = false
-	p.Legend.Left = false
+	// Costs grow up and to the right; the upper left stays clear.
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
 	p.Add(plotter.NewGrid())
 	return p
 }
