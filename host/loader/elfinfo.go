@@ -146,15 +146,8 @@ func readELF(name string, r io.ReaderAt) (facts *elfFacts, err error) {
 	syms, symErr := f.Symbols()
 	facts.HasSymtab = symErr == nil && len(syms) > 0
 
-	facts.PkgHashes = map[string]string{}
-	for _, s := range dyn {
-		if pkg, ok := strings.CutPrefix(s.Name, pkgHashPrefix); ok && s.Section != elf.SHN_UNDEF {
-			facts.PluginMark = true
-			if b := symbolData(f, s, 64); b != nil {
-				facts.PkgHashes[pkg] = fmt.Sprintf("%x", b)
-			}
-		}
-	}
+	facts.PkgHashes = pkgHashes(f, dyn)
+	facts.PluginMark = len(facts.PkgHashes) > 0 || hasPkgHashSymbol(dyn)
 	for _, s := range syms {
 		switch s.Name {
 		case pluginTabs:
@@ -172,8 +165,31 @@ func readELF(name string, r io.ReaderAt) (facts *elfFacts, err error) {
 	if facts.BuildInfo != nil {
 		mainPath = facts.BuildInfo.Path
 	}
-	findExports(f, facts, mainPath)
+	findExports(facts, dyn, syms, mainPath)
 	return facts, nil
+}
+
+// pkgHashes reads the package fingerprints a plugin, or a host that imports
+// "plugin", exports in .dynsym.
+func pkgHashes(f *elf.File, dyn []elf.Symbol) map[string]string {
+	out := map[string]string{}
+	for _, s := range dyn {
+		if pkg, ok := strings.CutPrefix(s.Name, pkgHashPrefix); ok && s.Section != elf.SHN_UNDEF {
+			if b := symbolData(f, s, 64); b != nil {
+				out[pkg] = fmt.Sprintf("%x", b)
+			}
+		}
+	}
+	return out
+}
+
+func hasPkgHashSymbol(dyn []elf.Symbol) bool {
+	for _, s := range dyn {
+		if strings.HasPrefix(s.Name, pkgHashPrefix) && s.Section != elf.SHN_UNDEF {
+			return true
+		}
+	}
+	return false
 }
 
 // symbolData returns the bytes of a defined symbol, or nil if they are not in
@@ -197,9 +213,7 @@ func symbolData(f *elf.File, s elf.Symbol, limit uint64) []byte {
 // pluginPath is not known, guesses it first: from the main package path of
 // the build info, or from the symbol carrying pluginapi.ManifestSymbol. It
 // prefers .dynsym, which strip keeps, over .symtab.
-func findExports(f *elf.File, facts *elfFacts, mainPath string) {
-	dyn, _ := f.DynamicSymbols()
-	syms, _ := f.Symbols()
+func findExports(facts *elfFacts, dyn, syms []elf.Symbol, mainPath string) {
 	tables := []struct {
 		name string
 		syms []elf.Symbol
@@ -264,7 +278,14 @@ func isExportedIdent(s string) bool {
 
 // hostPkgHashes returns the package fingerprints the running executable
 // exports (present because it imports "plugin"), or nil if it cannot be read.
-var hostPkgHashes = sync.OnceValue(func() map[string]string {
+var hostPkgHashes = sync.OnceValue(func() (hashes map[string]string) {
+	// The executable is our own, but debug/elf may still panic on a file
+	// it dislikes; no fingerprints is the safe answer then.
+	defer func() {
+		if recover() != nil {
+			hashes = nil
+		}
+	}()
 	exe, err := os.Executable()
 	if err != nil {
 		return nil
@@ -274,9 +295,18 @@ var hostPkgHashes = sync.OnceValue(func() map[string]string {
 		return nil
 	}
 	defer f.Close()
-	facts, err := readELF(exe, f)
-	if err != nil || len(facts.PkgHashes) == 0 {
+	// Only .dynsym: the host's full symbol table, which readELF would also
+	// parse, is tens of thousands of names this does not need.
+	ef, err := elf.NewFile(f)
+	if err != nil {
 		return nil
 	}
-	return facts.PkgHashes
+	dyn, err := ef.DynamicSymbols()
+	if err != nil {
+		return nil
+	}
+	if h := pkgHashes(ef, dyn); len(h) > 0 {
+		return h
+	}
+	return nil
 })
