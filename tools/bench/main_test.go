@@ -38,6 +38,7 @@ func TestRun(t *testing.T) {
 	}
 	assert.Contains(t, md, "tools/bazel run //tools/bench -- -count=1 -benchtime=1x")
 	assert.Contains(t, md, "]("+callsChart+")")
+	assert.Regexp(t, `(?m)^AddTwoInts: a call through the bindings takes [0-9.]+× the time of a direct call; go-plugin over netrpc takes [0-9.]+× the time of the bindings; go-plugin over grpc takes [0-9.]+× the time of the bindings\.$`, md)
 	assert.Contains(t, md, "]("+scaleChart+")")
 	assert.NotContains(t, md, out, "the report must not name the machine's folders")
 	assert.NotContains(t, md, "NaN")

@@ -172,6 +172,21 @@ func (rep *report) markdown() []byte {
 		}
 		p("\n")
 	}
+	// The two ratios users choose on: what bindings add to a direct call,
+	// and what a call through go-plugin costs next to one through bindings.
+	for _, fn := range callFuncs {
+		b, ok := rep.calls.ns[fn]["bindings"]
+		if !ok {
+			continue
+		}
+		p("\n%s: a call through the bindings takes %s the time of a direct call", fn, fmtRatio(b.median/rep.calls.ns[fn][baseline].median)+"×")
+		for _, remote := range []string{"netrpc", "grpc"} {
+			if r, ok := rep.calls.ns[fn][remote]; ok {
+				p("; go-plugin over %s takes %s the time of the bindings", remote, fmtRatio(r.median/b.median)+"×")
+			}
+		}
+		p(".\n")
+	}
 	p("\n![Call cost per mechanism, ns/op, log scale](%s)\n\n", callsChart)
 
 	p("%s\n\n", sectionHeadings[2])
