@@ -213,13 +213,15 @@ outputs() {
 # all_outputs OUTPUT_BASE: "<sha256>  <path>" for every other file the build
 # wrote under bazel-out too, but for those that hold the output base's absolute
 # path by Bazel's design and are never cached (runfiles manifests, written by
-# Bazel itself) and the workspace status files (--nostamp keeps them out of
-# every action).
+# Bazel itself), the workspace status files (--nostamp keeps them out of
+# every action), and param files (<target>-N.params): Bazel writes those for a
+# long command line of an action it runs itself, and not for one a cache
+# answers, so they appear in A and not in C; they are an action's inputs.
 all_outputs() {
 	(
 		cd "$1/execroot/_main/bazel-out"
 		find . -path ./_tmp -prune -o -name testlogs -prune -o -name '*.runfiles' -prune -o \
-			-type f ! -name '*.runfiles_manifest' ! -name '*-status.txt' -print0 |
+			-type f ! -name '*.runfiles_manifest' ! -name '*-status.txt' ! -name '*-[0-9]*.params' -print0 |
 			LC_ALL=C sort -z | xargs -0 -r sha256sum | sed 's|  \./|  |'
 	)
 }
@@ -235,7 +237,7 @@ compare() {
 	fi
 	if ! diff -u --label "$x" --label "$y" "$work/$x$suffix.sha256" "$work/$y$suffix.sha256" >"$work/$x-$y$suffix.diff"; then
 		cat "$work/$x-$y$suffix.diff" >&2
-		say "$x vs $y: $(grep -c '^+[0-9a-f]' "$work/$x-$y$suffix.diff" || true) of $n $what differ or exist in one build only (diff above)"
+		say "$x vs $y: $(grep -c '^[-+][0-9a-f]' "$work/$x-$y$suffix.diff" || true) lines of the $n $what differ or exist in one build only (diff above)"
 		return 1
 	fi
 	say "$x vs $y: all $n $what identical"
