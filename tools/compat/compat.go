@@ -8,6 +8,8 @@
 package compat
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,6 +32,11 @@ type Plugin struct {
 	Exports []string
 	// Bind binds the generated bindings to the opened plugin.
 	Bind func(p *loader.Plugin) error
+	// PackageFilesEnv names the environment variable holding the runfiles
+	// paths of the files of the plugin's package, whose content id ends its
+	// plugin path (tools/rules/plugin_ids.bzl); "" skips that check, for
+	// plugins whose plugin path the caller chose.
+	PackageFilesEnv string
 }
 
 // HostLoader returns a loader that expects what the host expects: the values
@@ -100,6 +107,16 @@ func Check(t *testing.T, p Plugin) {
 		assert.Equal(t, want, exports, "regenerate the bindings: bazel build rebuilds them from the .so")
 	})
 
+	if p.PackageFilesEnv != "" {
+		t.Run("plugin path carries the package's content id", func(t *testing.T) {
+			in, err := l.Inspect(so)
+			require.NoError(t, err)
+			id := contentID(t, p.PackageFilesEnv)
+			assert.True(t, strings.HasSuffix(in.PluginPath, "-"+id),
+				"plugin path %q does not end in -%s, the id of the package's files: a rebuilt plugin would not get a new path", in.PluginPath, id)
+		})
+	}
+
 	t.Run("loads into the host", func(t *testing.T) {
 		plug, err := l.Load(so)
 		require.NoError(t, err)
@@ -110,6 +127,31 @@ func Check(t *testing.T, p Plugin) {
 		}
 		require.NoError(t, p.Bind(plug), "every symbol the bindings bind, with its type")
 	})
+}
+
+// contentID computes, independently of plugin_ids.bzl, the id it gives a
+// package: the first 12 hex digits of the sha256 of sha256sum's listing of
+// the package's files, sorted by name.
+func contentID(t *testing.T, env string) string {
+	t.Helper()
+	files := map[string]string{}
+	for _, rel := range strings.Fields(os.Getenv(env)) {
+		t.Setenv("PLUGKIT_COMPAT_FILE", rel)
+		files[filepath.Base(rel)] = Runfile(t, "PLUGKIT_COMPAT_FILE")
+	}
+	require.NotEmpty(t, files, "%s lists no files", env)
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var listing strings.Builder
+	for _, name := range names {
+		data, err := os.ReadFile(files[name])
+		require.NoError(t, err)
+		fmt.Fprintf(&listing, "%x  %s\n", sha256.Sum256(data), name)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256([]byte(listing.String())))[:12]
 }
 
 func major(version string) string {

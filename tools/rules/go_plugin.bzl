@@ -170,7 +170,7 @@ def go_plugin(
             deps = bindings_deps,
             visibility = visibility,
         )
-        _compat_test(name, bindings_importpath)
+        _compat_test(name, bindings_importpath, package_files = bool(library))
     go_plugin_manifest(
         name = name + "_manifest",
         libs = libs,
@@ -202,8 +202,9 @@ import (
 
 func TestCompatibility(t *testing.T) {
 	compat.Check(t, compat.Plugin{
-		Env:     "PLUGIN_SO",
-		Exports: bindings.PluginAPIExports,
+		Env:             "PLUGIN_SO",
+		PackageFilesEnv: "%s",
+		Exports:         bindings.PluginAPIExports,
 		Bind: func(p *loader.Plugin) error {
 			_, err := bindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size)
 			return err
@@ -212,22 +213,34 @@ func TestCompatibility(t *testing.T) {
 }
 """
 
-def _compat_test(name, bindings_importpath):
+def _compat_test(name, bindings_importpath, package_files):
     src = name + "_compat_test.go"
     native.genrule(
         name = name + "_compat_test_src",
         outs = [src],
-        cmd = "cat > $@ <<'EOF'\n" + (_COMPAT_TEST % bindings_importpath) + "EOF",
+        cmd = "cat > $@ <<'EOF'\n" + (_COMPAT_TEST % (bindings_importpath, "PLUGIN_PACKAGE_FILES" if package_files else "")) + "EOF",
     )
+    data = [
+        ":" + name,
+        ":" + name + "_so",
+    ]
+    env = {"PLUGIN_SO": "$(rlocationpath :%s_so)" % name}
+    if package_files:
+        # What plugin_ids.bzl hashes into the plugin path: the package
+        # folder's files (a glob of "*" sees the same ones).
+        native.filegroup(
+            name = name + "_package_files",
+            srcs = native.glob(["*"]),
+            visibility = ["//visibility:private"],
+        )
+        data.append(":" + name + "_package_files")
+        env["PLUGIN_PACKAGE_FILES"] = "$(rlocationpaths :%s_package_files)" % name
     go_test(
         name = name + "_compat_test",
         size = "small",
         srcs = [":" + src],
-        data = [
-            ":" + name,
-            ":" + name + "_so",
-        ],
-        env = {"PLUGIN_SO": "$(rlocationpath :%s_so)" % name},
+        data = data,
+        env = env,
         deps = [
             ":" + name + "_bindings",
             "//host/loader",
