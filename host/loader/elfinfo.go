@@ -146,8 +146,9 @@ func readELF(name string, r io.ReaderAt) (facts *elfFacts, err error) {
 	syms, symErr := f.Symbols()
 	facts.HasSymtab = symErr == nil && len(syms) > 0
 
-	facts.PkgHashes = pkgHashes(f, dyn)
-	facts.PluginMark = len(facts.PkgHashes) > 0 || hasPkgHashSymbol(dyn)
+	var marked bool
+	facts.PkgHashes, marked = pkgHashes(f, dyn)
+	facts.PluginMark = marked
 	for _, s := range syms {
 		switch s.Name {
 		case pluginTabs:
@@ -170,26 +171,19 @@ func readELF(name string, r io.ReaderAt) (facts *elfFacts, err error) {
 }
 
 // pkgHashes reads the package fingerprints a plugin, or a host that imports
-// "plugin", exports in .dynsym.
-func pkgHashes(f *elf.File, dyn []elf.Symbol) map[string]string {
-	out := map[string]string{}
+// "plugin", exports in .dynsym; defined reports whether any fingerprint
+// symbol is defined, even one whose bytes could not be read.
+func pkgHashes(f *elf.File, dyn []elf.Symbol) (hashes map[string]string, defined bool) {
+	hashes = map[string]string{}
 	for _, s := range dyn {
 		if pkg, ok := strings.CutPrefix(s.Name, pkgHashPrefix); ok && s.Section != elf.SHN_UNDEF {
+			defined = true
 			if b := symbolData(f, s, 64); b != nil {
-				out[pkg] = fmt.Sprintf("%x", b)
+				hashes[pkg] = fmt.Sprintf("%x", b)
 			}
 		}
 	}
-	return out
-}
-
-func hasPkgHashSymbol(dyn []elf.Symbol) bool {
-	for _, s := range dyn {
-		if strings.HasPrefix(s.Name, pkgHashPrefix) && s.Section != elf.SHN_UNDEF {
-			return true
-		}
-	}
-	return false
+	return hashes, defined
 }
 
 // symbolData returns the bytes of a defined symbol, or nil if they are not in
@@ -305,7 +299,7 @@ var hostPkgHashes = sync.OnceValue(func() (hashes map[string]string) {
 	if err != nil {
 		return nil
 	}
-	if h := pkgHashes(ef, dyn); len(h) > 0 {
+	if h, _ := pkgHashes(ef, dyn); len(h) > 0 {
 		return h
 	}
 	return nil

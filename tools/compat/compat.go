@@ -57,16 +57,22 @@ func Runfile(t testing.TB, env string) string {
 	t.Helper()
 	rel := os.Getenv(env)
 	require.NotEmpty(t, rel, "%s is not set: run this test with bazel test", env)
+	p, ok := resolve(rel)
+	require.True(t, ok, "not in the runfiles: %s=%s", env, rel)
+	return p
+}
+
+// resolve finds a runfiles path in the test's runfiles.
+func resolve(rel string) (string, bool) {
 	for _, root := range []string{os.Getenv("RUNFILES_DIR"), os.Getenv("TEST_SRCDIR")} {
 		if root == "" {
 			continue
 		}
 		if p := filepath.Join(root, rel); fileExists(p) {
-			return p
+			return p, true
 		}
 	}
-	require.FailNow(t, "not in the runfiles", "%s=%s", env, rel)
-	return ""
+	return "", false
 }
 
 func fileExists(path string) bool {
@@ -136,8 +142,9 @@ func contentID(t *testing.T, env string) string {
 	t.Helper()
 	files := map[string]string{}
 	for _, rel := range strings.Fields(os.Getenv(env)) {
-		t.Setenv("PLUGKIT_COMPAT_FILE", rel)
-		files[filepath.Base(rel)] = Runfile(t, "PLUGKIT_COMPAT_FILE")
+		p, ok := resolve(rel)
+		require.True(t, ok, "not in the runfiles: %s", rel)
+		files[filepath.Base(rel)] = p
 	}
 	require.NotEmpty(t, files, "%s lists no files", env)
 	names := make([]string, 0, len(files))

@@ -51,8 +51,9 @@ def _package_id(mctx, root, pkg):
         if not entry.is_dir
     ])
     for name in names:
-        # Reading watches the file: an edit re-runs this extension.
-        mctx.read(folder.get_child(name), watch = "yes")
+        # sha256sum reads the file; watching it makes an edit re-run this
+        # extension.
+        mctx.watch(folder.get_child(name))
     digest_input = "ids/%s.sums" % (pkg.replace("/", "_") or "_root")
     mctx.file(digest_input, _sha256_lines(mctx, folder, names))
     summed = _sha256_lines(mctx, mctx.path("."), [digest_input])
