@@ -14,12 +14,17 @@
 #   5. Compares the sha256 of every plugin .so, every build manifest
 #      (*.so.manifest.json) and every bindgen-generated bindings file of A and
 #      B, and prints a diff of any mismatch.
-#   6. Build C: //... in copy B with a third, empty output base and
+#   6. Loads copy A's greeter plugins into copy B's host
+#      (`tools/bazel run //host -- greet --plugins=<A's plugins>`).
+#   7. Build C: //... in copy B with a third, empty output base and
 #      --config=remote. Reports its "N processes: X remote cache hit, ..."
 #      line, lists every action that ran locally though it could have come
 #      from the cache, and checks C's files against A's too.
-#   7. Loads copy A's greeter plugins into copy B's host
-#      (`tools/bazel run //host -- greet --plugins=<A's plugins>`).
+#
+# One output base is on disk at a time: each build's files are hashed (and
+# A's greeters copied for step 6) before its output base is deleted, so the
+# check needs about one output base and the cache (it says how much it has and
+# needs before it starts) rather than three output bases.
 #
 # A build that hits the cache for everything downloads A's bytes, so its files
 # match A's whatever the actions do; only B, which runs every action again,
@@ -39,8 +44,10 @@
 #   --allow-misses      do not fail when build C runs cacheable actions locally
 #
 # Needs: git, sha256sum, python3 (to read Bazel's execution log), and for the
-# local cache nginx (installed with apt-get when missing, as root). Takes two
-# full builds and a cached one: about 20 minutes on 2 cores.
+# local cache nginx (installed with apt-get when missing, as root); about
+# 12 GiB free under the work folder (PLUGKIT_REPRO_MIN_FREE_GIB changes the
+# figure it checks). Takes two full builds and a cached one: about 20 minutes
+# on 2 cores.
 #
 # Exit status: 0 when the files match, every cacheable action of build C was a
 # remote cache hit, and A's plugins load into B's host; 1 otherwise; 2 on usage
@@ -141,6 +148,27 @@ make_copy() {
 		;;
 	esac
 }
+
+# Each full build's output base takes about 5 GiB, the cache about 4 GiB; the
+# check fails early, and says so, rather than on "No space left on device"
+# twenty minutes in.
+min_free_gib=${PLUGKIT_REPRO_MIN_FREE_GIB:-12}
+free_gib=$(($(df -Pk "$work" | awk 'NR == 2 { print $4 }') / 1024 / 1024))
+if ((free_gib < min_free_gib)); then
+	echo "repro: FAILED (disk): $free_gib GiB free under $work, the check needs about $min_free_gib GiB (one output base and the cache); free some space, or point TMPDIR or --work-dir at a bigger disk"
+	exit 1
+fi
+
+# discard OUTPUT_BASE: deletes a build's output base once its files are hashed;
+# Bazel leaves read-only files and folders behind.
+discard() {
+	((keep)) && return 0
+	chmod -R u+w "$1" 2>/dev/null || true
+	rm -rf "$1"
+}
+
+# usage_gib PATH: the size of a folder, for the log.
+usage_gib() { du -sk "$1" 2>/dev/null | awk '{ printf "%.1f GiB", $1 / 1024 / 1024 }'; }
 
 step "1/7 copies of $(git -C "$ROOT" rev-parse --short HEAD) ($source_mode) in $work"
 if [[ $source_mode == head && -n $(git -C "$ROOT" status --porcelain --untracked-files=no) ]]; then
@@ -252,20 +280,32 @@ fail() {
 step "3/7 build A: copy A, local, fills the cache"
 secs_a=$(build A "$copy_a" "$out_a") || fail "build A" "$work/A-build.log"
 say "A: ${secs_a}s"
-# A's greeter plugins and their manifests, for the cross-copy load in step 7.
+# A's greeter plugins and their manifests, for the cross-copy load in step 6.
 greeters=()
 for lang in english chinese; do
 	mapfile -t -O "${#greeters[@]}" greeters < <(cd "$copy_a" && tools/bazel --output_base="$out_a" \
 		cquery --output=files "${COMMON_FLAGS[@]}" "//plugins/greeter/$lang:plugin" 2>>"$work/A-cquery.log")
 done
 shutdown "$copy_a" "$out_a"
+# What steps 5 to 7 need of A: its hashes and its greeters.
+outputs "$out_a" >"$work/A.sha256"
+all_outputs "$out_a" >"$work/A-all.sha256"
+plugins_dir=$copy_b/repro-plugins-from-a # inside copy B, so the launcher mounts it
+for f in "${greeters[@]}"; do
+	[[ $f == bazel-out/* ]] || continue
+	name=$(basename "$f")
+	lang=${name%%.*}
+	mkdir -p "$plugins_dir/greeter/$lang"
+	cp "$out_a/execroot/_main/$f" "$plugins_dir/greeter/$lang/$name"
+done
+say "A: output base $(usage_gib "$out_a"), cache $(usage_gib "$cache_dir"); $(df -Ph "$work" | awk 'NR == 2 { print $4 }') free"
+discard "$out_a"
 
 step "4/7 build B: copy B, local again, cache not read"
 secs_b=$(build B "$copy_b" "$out_b" "${LOCAL_FLAGS[@]}") || fail "build B" "$work/B-build.log"
 say "B: ${secs_b}s"
 
 step "5/7 reproducibility: A's files against B's"
-outputs "$out_a" >"$work/A.sha256"
 outputs "$out_b" >"$work/B.sha256"
 count=$(wc -l <"$work/A.sha256")
 for kind in plugin manifest bindings; do
@@ -273,12 +313,36 @@ for kind in plugin manifest bindings; do
 done
 compare A B "" "plugin, manifest and bindings files" || failed+=("A and B differ")
 sed 's/^/repro:   /' "$work/A.sha256" >&2
-all_outputs "$out_a" >"$work/A-all.sha256"
 all_outputs "$out_b" >"$work/B-all.sha256"
 all_count=$(wc -l <"$work/A-all.sha256")
 compare A B -all "outputs in all (objects, archives, binaries, ...)" || failed+=("A and B outputs differ")
 
-step "6/7 build C: copy B, empty output base, through the cache"
+step "6/7 loading A's plugins into B's host"
+load_ok=0
+if [[ ! -d $plugins_dir/greeter ]]; then
+	say "found no greeter plugins in A (see $work/A-cquery.log)"
+	failed+=("cross-copy load")
+else
+	(cd "$plugins_dir" && find . -type f | LC_ALL=C sort | sed 's|^\./|repro:   from A: |' >&2)
+	load_ok=1
+	for lang in english chinese; do
+		if greeting=$(cd "$copy_b" && tools/bazel --output_base="$out_b" run "${COMMON_FLAGS[@]}" "${LOCAL_FLAGS[@]}" \
+			--ui_event_filters=-info,-stdout,-stderr --noshow_progress \
+			//host -- greet --lang="$lang" --plugins="$plugins_dir" 2>"$work/B-run-$lang.log"); then
+			say "B's host, A's greeter/$lang: $greeting"
+		else
+			tail -n 15 "$work/B-run-$lang.log" >&2
+			say "B's host refused A's greeter/$lang (above)"
+			load_ok=0
+		fi
+	done
+	((load_ok)) || failed+=("cross-copy load")
+fi
+shutdown "$copy_b" "$out_b"
+say "B: output base $(usage_gib "$out_b"), cache $(usage_gib "$cache_dir"); $(df -Ph "$work" | awk 'NR == 2 { print $4 }') free"
+discard "$out_b"
+
+step "7/7 build C: copy B, empty output base, through the cache"
 secs_c=$(build C "$copy_b" "$out_c") || fail "build C" "$work/C-build.log"
 say "C: ${secs_c}s"
 shutdown "$copy_b" "$out_c"
@@ -327,37 +391,6 @@ outputs "$out_c" >"$work/C.sha256"
 compare A C "" "plugin, manifest and bindings files" || failed+=("A and C differ")
 all_outputs "$out_c" >"$work/C-all.sha256"
 compare A C -all "outputs in all" || failed+=("A and C outputs differ")
-
-step "7/7 loading A's plugins into B's host"
-load_ok=0
-plugins_dir=$copy_b/repro-plugins-from-a # inside copy B, so the launcher mounts it
-for f in "${greeters[@]}"; do
-	[[ $f == bazel-out/* ]] || continue
-	name=$(basename "$f")
-	lang=${name%%.*}
-	mkdir -p "$plugins_dir/greeter/$lang"
-	cp "$out_a/execroot/_main/$f" "$plugins_dir/greeter/$lang/$name"
-done
-if [[ ! -d $plugins_dir/greeter ]]; then
-	say "found no greeter plugins in A (see $work/A-cquery.log)"
-	failed+=("cross-copy load")
-else
-	(cd "$plugins_dir" && find . -type f | LC_ALL=C sort | sed 's|^\./|repro:   from A: |' >&2)
-	load_ok=1
-	for lang in english chinese; do
-		if greeting=$(cd "$copy_b" && tools/bazel --output_base="$out_b" run "${COMMON_FLAGS[@]}" "${LOCAL_FLAGS[@]}" \
-			--ui_event_filters=-info,-stdout,-stderr --noshow_progress \
-			//host -- greet --lang="$lang" --plugins="$plugins_dir" 2>"$work/B-run-$lang.log"); then
-			say "B's host, A's greeter/$lang: $greeting"
-		else
-			tail -n 15 "$work/B-run-$lang.log" >&2
-			say "B's host refused A's greeter/$lang (above)"
-			load_ok=0
-		fi
-	done
-	((load_ok)) || failed+=("cross-copy load")
-fi
-shutdown "$copy_b" "$out_b"
 
 # --- summary -------------------------------------------------------------------
 
