@@ -89,5 +89,22 @@ else
 fi
 [[ ! -e $tmp/cache/bazel-7.7.1-r1/rootfs ]] || fail "a failed check still started provisioning"
 
+# --plugkit-uninstall: nothing there is no error; a toolchain folder goes,
+# read-only parts included (the real one holds a root filesystem).
+expect uninstall_nothing 0 "nothing to remove" -- \
+	env -u BAZEL_REAL PLUGKIT_CACHE="$tmp/none" "$launcher" --plugkit-uninstall
+expect uninstall_extra_argument 1 "plugkit: error: --plugkit-uninstall takes no other argument" -- \
+	env -u BAZEL_REAL PLUGKIT_CACHE="$tmp/none" "$launcher" --plugkit-uninstall build
+if [[ $(id -u) == 0 ]]; then
+	fake=$tmp/installed/bazel-7.7.1-r1
+	mkdir -p "$fake/rootfs/usr/bin" "$fake/ns"
+	echo x >"$fake/rootfs/usr/bin/bazel"
+	touch "$fake/ready"
+	chmod a-w "$fake/rootfs/usr/bin/bazel" "$fake/rootfs/usr/bin"
+	expect uninstall 0 "plugkit: removed $fake" -- \
+		env -u BAZEL_REAL PLUGKIT_CACHE="$tmp/installed" "$launcher" --plugkit-uninstall
+	[[ ! -e $fake ]] || fail "uninstall: $fake is still there"
+fi
+
 ((failures == 0)) || exit 1
 echo PASS

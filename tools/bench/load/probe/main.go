@@ -22,6 +22,7 @@ import (
 
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/cli"
 	bindings "example.com/plugkit/tools/bench/load/fixtures/p00_plugin_bindings"
 )
 
@@ -43,20 +44,31 @@ type Result struct {
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" {
-		fmt.Fprintln(os.Stderr, "usage: probe PLUGIN.so...")
-		os.Exit(2)
-	}
-	res, err := run(os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "probe:", err)
-		os.Exit(1)
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-		fmt.Fprintln(os.Stderr, "probe:", err)
-		os.Exit(1)
-	}
+	cli.Exit("probe", probe(os.Args[1:]))
 }
+
+func probe(args []string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(os.Stdout, usage)
+		return nil
+	}
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("%w: no plugin given", cli.ErrUsage)
+	}
+	res, err := run(args)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+const usage = `usage: probe PLUGIN.so...
+
+Loads and binds each plugin in one fresh process, as the host does, and
+prints the time each load phase took, summed over the plugins, as one JSON
+object. Each plugin's build manifest must sit beside it.
+`
 
 // newLoader configures the loader as the host's does (host/commands.go),
 // so the benchmark pays for the same checks a real host start pays for.
