@@ -149,7 +149,7 @@ make_copy() {
 	esac
 }
 
-# Each full build's output base takes about 5 GiB, the cache about 4 GiB; the
+# A full build's output base takes about 7.8 GiB, the cache 1.6 GiB; the
 # check fails early, and says so, rather than on "No space left on device"
 # twenty minutes in.
 min_free_gib=${PLUGKIT_REPRO_MIN_FREE_GIB:-12}
