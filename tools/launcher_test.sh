@@ -30,6 +30,7 @@ expect() {
 }
 
 expect help 0 "usage: tools/bazel" -- "$launcher" --plugkit-help
+[[ $LAST_OUTPUT == *"a bazel 7.7.x on PATH"* ]] || fail "help: the version on PATH reads wrong: $LAST_OUTPUT"
 
 # A Bazel launcher hands over the real binary in BAZEL_REAL.
 cat >"$tmp/real" <<'SH'
