@@ -159,16 +159,18 @@ if ((free_gib < min_free_gib)); then
 	exit 1
 fi
 
-# discard OUTPUT_BASE: deletes a build's output base once its files are hashed;
-# Bazel leaves read-only files and folders behind.
-discard() {
-	((keep)) && return 0
-	chmod -R u+w "$1" 2>/dev/null || true
-	rm -rf "$1"
-}
-
 # usage_gib PATH: the size of a folder, for the log.
 usage_gib() { du -sk "$1" 2>/dev/null | awk '{ printf "%.1f GiB", $1 / 1024 / 1024 }'; }
+
+# discard LABEL OUTPUT_BASE: logs what a build holds on disk, then deletes its
+# output base once its files are hashed; Bazel leaves read-only files and
+# folders behind.
+discard() {
+	say "$1: output base $(usage_gib "$2"), cache $(usage_gib "$cache_dir"); $(df -Ph "$work" | awk 'NR == 2 { print $4 }') free"
+	((keep)) && return 0
+	chmod -R u+w "$2" 2>/dev/null || true
+	rm -rf "$2"
+}
 
 step "1/7 copies of $(git -C "$ROOT" rev-parse --short HEAD) ($source_mode) in $work"
 if [[ $source_mode == head && -n $(git -C "$ROOT" status --porcelain --untracked-files=no) ]]; then
@@ -298,8 +300,7 @@ for f in "${greeters[@]}"; do
 	mkdir -p "$plugins_dir/greeter/$lang"
 	cp "$out_a/execroot/_main/$f" "$plugins_dir/greeter/$lang/$name"
 done
-say "A: output base $(usage_gib "$out_a"), cache $(usage_gib "$cache_dir"); $(df -Ph "$work" | awk 'NR == 2 { print $4 }') free"
-discard "$out_a"
+discard A "$out_a"
 
 step "4/7 build B: copy B, local again, cache not read"
 secs_b=$(build B "$copy_b" "$out_b" "${LOCAL_FLAGS[@]}") || fail "build B" "$work/B-build.log"
@@ -339,8 +340,7 @@ else
 	((load_ok)) || failed+=("cross-copy load")
 fi
 shutdown "$copy_b" "$out_b"
-say "B: output base $(usage_gib "$out_b"), cache $(usage_gib "$cache_dir"); $(df -Ph "$work" | awk 'NR == 2 { print $4 }') free"
-discard "$out_b"
+discard B "$out_b"
 
 step "7/7 build C: copy B, empty output base, through the cache"
 secs_c=$(build C "$copy_b" "$out_c") || fail "build C" "$work/C-build.log"
