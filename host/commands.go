@@ -18,8 +18,9 @@ import (
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
-	adderbindings "example.com/plugkit/plugins/adder/plugin_bindings"
-	loggerbindings "example.com/plugkit/plugins/logger/json/plugin_bindings"
+	"example.com/plugkit/pluginapi/kinds/adder"
+	"example.com/plugkit/pluginapi/kinds/greeter"
+	"example.com/plugkit/pluginapi/kinds/logger"
 )
 
 // newLoader returns a loader that expects what this host was built with. A
@@ -38,7 +39,7 @@ func newLoader() *loader.Loader {
 
 func logCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("log", "log [--dir=DIR] [--level=info] [--msg=TEXT] [--label=k=v ...]", stderr)
-	dir := fs.String("dir", filepath.Join(defaultPluginsDir(), "loggers"), "folder whose *.so logger plugins all receive the message")
+	dir := fs.String("dir", defaultPluginsDir(), "folder whose logger plugins, at any depth, all receive the message")
 	level := fs.String("level", "info", "log, info or warn")
 	msg := fs.String("msg", "Hello world!", "the message")
 	labels := labelFlag{"user": "sample"}
@@ -54,49 +55,39 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 	if send == nil {
 		return fmt.Errorf("%w: --level=%q: want log, info or warn", errUsage, *level)
 	}
-	// Loggers linked into this host first, then every .so in the folder; a
-	// static host without the folder has only the former.
-	linked := sortedStatic(staticOfKind("logger"))
+	// Loggers linked into this host first, then every logger .so in the
+	// folder; a static host without the folder has only the former.
+	linked := loader.Static(logger.Kind)
 	for _, p := range linked {
-		b, err := loggerbindings.BindPluginAPITo(p, p.path(), "", 0)
+		b, err := logger.Bind(p)
 		if err != nil {
 			return err
 		}
-		send(*b.Logger)
+		send(b.Logger)
 	}
-	dirGiven := false
-	fs.Visit(func(f *flag.Flag) { dirGiven = dirGiven || f.Name == "dir" })
-	if _, err := os.Stat(*dir); err != nil && len(linked) > 0 && !dirGiven {
-		return nil
-	}
-	results, err := newLoader().LoadDir(*dir)
+	found, err := findPlugins(*dir, logger.Kind)
 	if err != nil {
 		return err
 	}
-	if len(results)+len(linked) == 0 {
-		return fmt.Errorf("%w: no *.so plugins in %s (set --dir)", errUsage, *dir)
+	if len(found)+len(linked) == 0 {
+		return fmt.Errorf("%w: no logger plugins in %s (set --dir)", errUsage, *dir)
 	}
 	// One bad plugin does not stop the others; every failure is reported.
+	l := newLoader()
 	var failed []error
-	for _, r := range results {
-		if r.Err != nil {
-			failed = append(failed, r.Err)
-			continue
-		}
-		// Every logger exports the same symbols: the JSON logger's bindings
-		// bind any of them.
-		b, err := loggerbindings.BindPluginAPITo(r.Plugin, r.Plugin.Path, r.Plugin.SHA256, r.Plugin.Size)
+	for _, f := range found {
+		b, err := logger.Load(l, f.path)
 		if err != nil {
 			failed = append(failed, err)
 			continue
 		}
-		send(*b.Logger)
+		send(b.Logger)
 	}
 	for _, err := range failed {
 		fmt.Fprintln(stderr, "host:", err)
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d logger plugins failed", len(failed), len(results))
+		return fmt.Errorf("%d of %d logger plugins failed", len(failed), len(found))
 	}
 	return nil
 }
@@ -258,11 +249,11 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 	tw.Flush()
 }
 
-// add is seed 000's example: the adder plugin's function and variable,
-// through the bindings bindgen generated from it.
+// add is go-bind-plugin's README example: the adder kind's function and
+// variable, bound as a func field and a pointer field.
 func add(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("add", "add [--plugins=DIR] A B", stderr)
-	dir := fs.String("plugins", defaultPluginsDir(), "folder holding adder/adder.so")
+	dir := fs.String("plugins", defaultPluginsDir(), "folder holding an adder plugin, at any depth")
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}
@@ -277,19 +268,22 @@ func add(args []string, stdout, stderr io.Writer) error {
 		}
 		operands[i] = n
 	}
-	var api *adderbindings.PluginAPI
-	if p, ok := staticOfKind("")["adder"]; ok {
-		b, err := adderbindings.BindPluginAPITo(p, p.path(), "", 0)
+	var api *adder.Plugin
+	if linked := loader.Static(adder.Kind); len(linked) > 0 {
+		b, err := adder.Bind(linked[0])
 		if err != nil {
 			return err
 		}
 		api = b
 	} else {
-		p, err := newLoader().Load(filepath.Join(*dir, "adder", "adder.so"))
+		found, err := findPlugins(*dir, adder.Kind)
 		if err != nil {
 			return err
 		}
-		if api, err = adderbindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size); err != nil {
+		if len(found) == 0 {
+			return fmt.Errorf("%w: no adder plugin in %s (set --plugins)", errUsage, *dir)
+		}
+		if api, err = adder.Load(newLoader(), found[0].path); err != nil {
 			return err
 		}
 	}
@@ -322,8 +316,11 @@ func reload(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		greeting := "-"
-		if g, err := p.Greeter(); err == nil {
-			greeting = g.Greet()
+		if p.BuildManifest != nil && p.BuildManifest.Kind == greeter.Kind {
+			var b strings.Builder
+			if err := greetWith(&b, p); err == nil {
+				greeting = strings.TrimSuffix(b.String(), "\n")
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", path, p.Manifest.Name, p.PluginPath, greeting)
 	}

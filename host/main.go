@@ -1,16 +1,19 @@
 // Command host loads plugkit plugins, checked before they are opened, and
 // runs them.
 //
-//	host greet --lang=english      the greeting of plugins/greeter/<lang>/<lang>.so (seed 001)
-//	host log --dir=DIR             send a message to every logger plugin in DIR (seed 004)
-//	host add A B                   AddTwoInts and BuildVersion of the adder plugin (seed 000)
+//	host greet --lang=english      the greeting of the greeter plugin <lang>.so
+//	host log --dir=DIR             send a message to every logger plugin under DIR
+//	host add A B                   AddTwoInts and BuildVersion of the adder plugin
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
 //	host reload FILE...            load plugins in order, a later build of one taking over its name
 //
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
-// plugins/ folder in the binary's Bazel runfiles, else plugins/ beside the
-// binary). Exit status: 0 on success, 1 when a plugin fails, 2 for a usage
+// plugins of //plugins:all in the binary's Bazel runfiles, else plugins/
+// beside the binary), anywhere below it: a plugin's kind is what its build
+// manifest says, and the host binds it through that kind's bindings
+// (pluginapi/kinds). Plugins linked into the host (//host:static) come
+// first. Exit status: 0 on success, 1 when a plugin fails, 2 for a usage
 // error.
 package main
 
@@ -24,8 +27,9 @@ import (
 	"sort"
 	"strings"
 
+	"example.com/plugkit/host/loader"
 	"example.com/plugkit/internal/cli"
-	greeterbindings "example.com/plugkit/plugins/greeter/english/plugin_bindings"
+	"example.com/plugkit/pluginapi/kinds/greeter"
 )
 
 // errUsage marks errors in the command line: exit status 2 (internal/cli).
@@ -41,7 +45,7 @@ func commands() []command {
 	return []command{
 		{"greet", "print the greeting of a greeter plugin", greet},
 		{"log", "send a message to every logger plugin in a folder", logCmd},
-		{"add", "add two integers with the adder plugin (seed 000)", add},
+		{"add", "add two integers with the adder plugin", add},
 		{"list", "list the plugins under a folder and whether each may be loaded", list},
 		{"inspect", "describe a plugin file without opening it", inspect},
 		{"reload", "load plugin files in order, a later build of a plugin replacing an earlier one", reload},
@@ -103,6 +107,10 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	return nil
 }
 
+// runfilesPlugins is where //plugins:all, the host's data, sits in its
+// runfiles.
+const runfilesPlugins = "_main/plugins/all"
+
 // defaultPluginsDir finds the plugins folder: the environment first, then
 // Bazel runfiles (bazel run and bazel test), then beside the binary.
 func defaultPluginsDir() string {
@@ -112,12 +120,12 @@ func defaultPluginsDir() string {
 	var candidates []string
 	for _, env := range []string{"RUNFILES_DIR", "TEST_SRCDIR"} {
 		if dir := os.Getenv(env); dir != "" {
-			candidates = append(candidates, filepath.Join(dir, "_main", "plugins"))
+			candidates = append(candidates, filepath.Join(dir, runfilesPlugins))
 		}
 	}
 	if exe, err := os.Executable(); err == nil {
 		candidates = append(candidates,
-			filepath.Join(exe+".runfiles", "_main", "plugins"),
+			filepath.Join(exe+".runfiles", runfilesPlugins),
 			filepath.Join(filepath.Dir(exe), "plugins"))
 	}
 	for _, dir := range candidates {
@@ -128,74 +136,56 @@ func defaultPluginsDir() string {
 	return "plugins"
 }
 
-// kindPlugins lists the plugins of one kind, by name: <dir>/<kind>/<name>/<name>.so.
-func kindPlugins(dir, kind string) (map[string]string, error) {
-	matches, err := filepath.Glob(filepath.Join(dir, kind, "*", "*.so"))
-	if err != nil {
-		return nil, err
-	}
-	found := make(map[string]string)
-	for _, m := range matches {
-		name := filepath.Base(filepath.Dir(m))
-		if filepath.Base(m) == name+".so" {
-			found[name] = m
-		}
-	}
-	return found, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func greet(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("greet", "greet [--lang=LANG] [--plugins=DIR]", stderr)
-	lang := fs.String("lang", "english", "language of the greeter plugin to load")
-	dir := fs.String("plugins", defaultPluginsDir(), "folder holding greeter/<lang>/<lang>.so")
+	lang := fs.String("lang", "english", "language of the greeter plugin to load: the plugin file <lang>.so")
+	dir := fs.String("plugins", defaultPluginsDir(), "folder whose greeter plugins may answer, at any depth")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	// A greeter linked into this host wins over a .so of the same language.
-	linked := staticOfKind("greeter")
-	if p, ok := linked[*lang]; ok {
-		g, err := greeterbindings.BindPluginAPITo(p, p.path(), "", 0)
-		if err != nil {
+	var names []string
+	for _, p := range loader.Static(greeter.Kind) {
+		if language(p.Name) == *lang {
+			return greetWith(stdout, p)
+		}
+		names = append(names, language(p.Name))
+	}
+	found, err := findPlugins(*dir, greeter.Kind)
+	if err != nil {
+		return err
+	}
+	for _, f := range found {
+		if f.base() == *lang {
+			p, err := greeter.Load(newLoader(), f.path)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(stdout, p.Greeter.Greet())
 			return err
 		}
-		_, err = fmt.Fprintln(stdout, (*g.Greeter).Greet())
-		return err
-	}
-	available, err := kindPlugins(*dir, "greeter")
-	if err != nil {
-		return err
-	}
-	path, ok := available[*lang]
-	if !ok {
-		names := sortedKeys(available)
-		for name := range linked {
-			names = append(names, name)
+		if f.kind == greeter.Kind {
+			names = append(names, f.base())
 		}
-		if len(names) == 0 {
-			return fmt.Errorf("%w: no greeter plugins in %s (set --plugins)", errUsage, *dir)
-		}
-		sort.Strings(names)
-		return fmt.Errorf("%w: no greeter for language %q; available: %s", errUsage, *lang, strings.Join(names, ", "))
 	}
-	p, err := newLoader().Load(path)
+	if len(names) == 0 {
+		return fmt.Errorf("%w: no greeter plugins in %s (set --plugins)", errUsage, *dir)
+	}
+	sort.Strings(names)
+	return fmt.Errorf("%w: no greeter for language %q; available: %s", errUsage, *lang, strings.Join(names, ", "))
+}
+
+// greetWith prints the greeting of a plugin bound through the greeter
+// kind's bindings, the one binding path of greet and reload.
+func greetWith(stdout io.Writer, p loader.Symbols) error {
+	g, err := greeter.Bind(p)
 	if err != nil {
 		return err
 	}
-	// Every greeter exports the same symbols, so the bindings generated from
-	// the English one bind any of them, and check each symbol's type.
-	g, err := greeterbindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, (*g.Greeter).Greet())
+	_, err = fmt.Fprintln(stdout, g.Greeter.Greet())
 	return err
 }
+
+// language is a linked-in greeter's language: the last element of its
+// name, as a built greeter's file is named after its package folder.
+func language(name string) string { return name[strings.LastIndex(name, "/")+1:] }

@@ -1,7 +1,7 @@
 // Package compat is the compatibility check that go_plugin runs for every
-// plugin (its <name>_compat_test target): the plugin loads into a host built
-// with the same flag set, its build manifest matches that host, and its
-// generated bindings match its exports.
+// plugin (its <name>_compat_test target): the plugin exports exactly what its
+// kind declares, its build manifest matches a host built with the same flag
+// set, and it loads there and binds through its kind's bindings.
 //
 // The test binary is itself the host: it is built by the same Bazel
 // invocation, with the same Go SDK and flags, as the host command.
@@ -28,9 +28,12 @@ import (
 type Plugin struct {
 	// Env names the environment variable holding the .so's runfiles path.
 	Env string
-	// Exports are the symbols the plugin's bindings bind (<Name>Exports).
-	Exports []string
-	// Bind binds the generated bindings to the opened plugin.
+	// Kind is the plugin's kind, as its bindings declare it (Spec).
+	Kind loader.Kind
+	// ExtraExports are symbols the plugin exports beyond its kind's, on
+	// purpose (go_plugin's extra_exports).
+	ExtraExports []string
+	// Bind binds the kind's bindings to the opened plugin.
 	Bind func(p *loader.Plugin) error
 	// PackageFilesEnv names the environment variable holding the runfiles
 	// paths of the files of the plugin's package, whose content id ends its
@@ -100,17 +103,35 @@ func Check(t *testing.T, p Plugin) {
 		assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict.Problems)
 	})
 
-	t.Run("bindings match the exports", func(t *testing.T) {
+	t.Run("exports match the kind", func(t *testing.T) {
 		in, err := l.Inspect(so)
 		require.NoError(t, err)
-		var exports []string
-		for _, e := range in.Exports {
-			exports = append(exports, e.Name)
+		require.NotNil(t, in.BuildManifest)
+		assert.Equal(t, p.Kind.Name, in.BuildManifest.Kind, "the build manifest's kind")
+		want := map[string]string{}
+		for _, s := range p.Kind.Symbols {
+			want[s.Name] = kindOf(s.Func)
 		}
-		sort.Strings(exports)
-		want := append([]string(nil), p.Exports...)
-		sort.Strings(want)
-		assert.Equal(t, want, exports, "regenerate the bindings: bazel build rebuilds them from the .so")
+		extra := map[string]bool{}
+		for _, name := range p.ExtraExports {
+			extra[name] = true
+		}
+		got := map[string]bool{}
+		for _, e := range in.Exports {
+			got[e.Name] = true
+			switch kind, declared := want[e.Name]; {
+			case declared:
+				assert.Equal(t, kind, e.Kind, "%s is declared a %s by kind %s, but the plugin exports a %s", e.Name, kind, p.Kind.Name, e.Kind)
+			case !extra[e.Name]:
+				t.Errorf("%s exports %s, which kind %s does not declare: unexport it, declare it in the kind, or allow it with go_plugin(extra_exports = [%q])", filepath.Base(so), e.Name, p.Kind.Name, e.Name)
+			}
+		}
+		for name, kind := range want {
+			assert.True(t, got[name], "kind %s declares the %s %s, which the plugin does not export", p.Kind.Name, kind, name)
+		}
+		for name := range extra {
+			assert.True(t, got[name], "extra_exports lists %s, which the plugin does not export", name)
+		}
 	})
 
 	if p.PackageFilesEnv != "" {
@@ -124,7 +145,7 @@ func Check(t *testing.T, p Plugin) {
 	}
 
 	t.Run("loads into the host", func(t *testing.T) {
-		plug, err := l.Load(so)
+		plug, err := l.LoadKind(so, p.Kind)
 		require.NoError(t, err)
 		require.NotNil(t, plug.Manifest)
 		assert.Equal(t, major(pluginapi.APIVersion), major(plug.Manifest.APIVersion))
@@ -159,6 +180,13 @@ func contentID(t *testing.T, env string) string {
 		fmt.Fprintf(&listing, "%x  %s\n", sha256.Sum256(data), name)
 	}
 	return fmt.Sprintf("%x", sha256.Sum256([]byte(listing.String())))[:12]
+}
+
+func kindOf(isFunc bool) string {
+	if isFunc {
+		return "func"
+	}
+	return "var"
 }
 
 func major(version string) string {

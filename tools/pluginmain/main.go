@@ -4,11 +4,12 @@
 //	pluginmain main -importpath P -out main.go SRC.go...
 //	    the package main that -buildmode=plugin needs: it re-exports every
 //	    exported top-level variable and function of package P.
-//	pluginmain static -package NAME -out registry.go -plugin NAME=P:SRC.go,... ...
-//	    a registry for a host that links the plugins in (static mode): for
-//	    each plugin, a Lookup over the same symbols, returning what
-//	    plugin.Lookup returns (a pointer for a variable, the value of a
-//	    function), so the same bindings bind either.
+//	pluginmain static -package NAME -loader-importpath L -out registry.go -plugin KIND:NAME=P:SRC.go,... ...
+//	    a registry package for a host that links the plugins in (static
+//	    mode): importing it registers each plugin with L.RegisterStatic,
+//	    under its kind and name, with a table of the same symbols holding
+//	    what plugin.Lookup returns (a pointer for a variable, the value of a
+//	    function), so the same kind bindings bind either.
 //
 // The output is deterministic: no timestamps, no paths, sorted symbols.
 package main
@@ -74,11 +75,12 @@ func runMain(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	importpath := fs.String("importpath", "", "import path of the plugin package")
 	out := fs.String("out", "", "where to write the package main")
+	typesOut := fs.String("types-out", "", "where to write the type aliases the package main names, a file of package P's own package")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *importpath == "" || *out == "" || fs.NArg() == 0 {
-		return fmt.Errorf("%w: -importpath, -out and the package's source files are required", errUsage)
+	if *importpath == "" || *out == "" || *typesOut == "" || fs.NArg() == 0 {
+		return fmt.Errorf("%w: -importpath, -out, -types-out and the package's source files are required", errUsage)
 	}
 	pkg, err := readPackage(*importpath, fs.Args())
 	if err != nil {
@@ -88,33 +90,44 @@ func runMain(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(*out, src, 0o644)
+	types, err := pkg.typesSource()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(*typesOut, types, 0o644)
 }
 
 func runStatic(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pluginmain static", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	pkgName := fs.String("package", "main", "Go package of the registry")
+	pkgName := fs.String("package", "registry", "Go package of the registry")
+	loaderPath := fs.String("loader-importpath", "", "import path of the host's loader package, whose RegisterStatic the registry calls")
 	out := fs.String("out", "", "where to write the registry")
 	var plugins []string
-	fs.Func("plugin", "NAME=IMPORTPATH:SRC.go,SRC.go,... for each plugin (repeatable)", func(v string) error {
+	fs.Func("plugin", "KIND:NAME=IMPORTPATH:SRC.go,SRC.go,... for each plugin (repeatable)", func(v string) error {
 		plugins = append(plugins, v)
 		return nil
 	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *out == "" || len(plugins) == 0 {
-		return fmt.Errorf("%w: -out and at least one -plugin are required", errUsage)
+	if *out == "" || *loaderPath == "" || len(plugins) == 0 {
+		return fmt.Errorf("%w: -out, -loader-importpath and at least one -plugin are required", errUsage)
 	}
 	var pkgs []*pluginPackage
 	seen := map[string]bool{}
 	for _, p := range plugins {
-		name, rest, ok1 := strings.Cut(p, "=")
+		kind, rest, ok0 := strings.Cut(p, ":")
+		name, rest, ok1 := strings.Cut(rest, "=")
 		importpath, files, ok2 := strings.Cut(rest, ":")
-		if !ok1 || !ok2 || name == "" || importpath == "" || files == "" {
-			return fmt.Errorf("%w: -plugin %q: want NAME=IMPORTPATH:SRC.go,...", errUsage, p)
+		if !ok0 || !ok1 || !ok2 || kind == "" || name == "" || importpath == "" || files == "" {
+			return fmt.Errorf("%w: -plugin %q: want KIND:NAME=IMPORTPATH:SRC.go,...", errUsage, p)
 		}
+		// The loader's registry refuses duplicates too, but only when the
+		// host starts; the build should say so first.
 		if seen[name] {
 			return fmt.Errorf("%w: plugin %q given twice", errUsage, name)
 		}
@@ -123,11 +136,11 @@ func runStatic(args []string, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		pkg.name = name
+		pkg.name, pkg.kind = name, kind
 		pkgs = append(pkgs, pkg)
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].name < pkgs[j].name })
-	src, err := staticSource(*pkgName, pkgs)
+	src, err := staticSource(*pkgName, *loaderPath, pkgs)
 	if err != nil {
 		return err
 	}
@@ -137,7 +150,9 @@ func runStatic(args []string, stderr io.Writer) error {
 // pluginPackage is what the generators need of a plugin package.
 type pluginPackage struct {
 	name       string // the plugin's name, static mode only
+	kind       string // the plugin's kind, static mode only
 	importpath string
+	pkgName    string   // the package clause's name
 	vars       []string // exported top-level variables, sorted
 	funcs      []*function
 }
@@ -147,6 +162,9 @@ type function struct {
 	params  []param
 	results string            // as written, "" for none
 	imports map[string]string // package name used in the signature -> import path
+	// aliased are the pkg.Name types of the signature: the package main
+	// names each through an alias in the plugin package (typesSource).
+	aliased map[string]bool
 }
 
 type param struct {
@@ -169,6 +187,7 @@ func readPackage(importpath string, files []string) (*pluginPackage, error) {
 		}
 		if pkgName == "" {
 			pkgName = f.Name.Name
+			pkg.pkgName = pkgName
 		}
 		if f.Name.Name == "main" {
 			return nil, fmt.Errorf("%s is package main: write the plugin as a normal package; go_plugin generates its package main", file)
@@ -219,14 +238,12 @@ func readPackage(importpath string, files []string) (*pluginPackage, error) {
 }
 
 func newFunction(fset *token.FileSet, d *ast.FuncDecl, imports map[string]string) (*function, error) {
-	fn := &function{name: d.Name.Name, imports: map[string]string{}}
+	fn := &function{name: d.Name.Name, imports: map[string]string{}, aliased: map[string]bool{}}
 	render := func(e ast.Expr) (string, error) {
 		if err := fn.checkType(fset, e, imports); err != nil {
 			return "", err
 		}
-		var b bytes.Buffer
-		err := printer.Fprint(&b, fset, e)
-		return b.String(), err
+		return fn.aliasTypes(fset, e)
 	}
 	i := 0
 	for _, field := range d.Type.Params.List {
@@ -298,6 +315,7 @@ func (fn *function) checkType(fset *token.FileSet, e ast.Expr, imports map[strin
 				return
 			}
 			fn.imports[id.Name] = path
+			fn.aliased[id.Name+"."+t.Sel.Name] = true
 		case *ast.StarExpr:
 			walk(t.X)
 		case *ast.ParenExpr:
@@ -332,6 +350,79 @@ func (fn *function) checkType(fset *token.FileSet, e ast.Expr, imports map[strin
 	}
 	walk(e)
 	return err
+}
+
+// typeAlias is the name under which the plugin package re-exports the type
+// pkg.Name that a signature uses: an exported name no hand-written code
+// would choose.
+func typeAlias(selector string) string {
+	pkg, name, _ := strings.Cut(selector, ".")
+	return "PluginmainType_" + pkg + "_" + name
+}
+
+// aliasTypes prints e with every pkg.Name replaced by its alias in the
+// plugin package. The package main then imports the plugin package alone:
+// a Bazel target may import only its direct deps, and the plugin package's
+// copy has the library's deps, whatever packages its signatures name.
+func (fn *function) aliasTypes(fset *token.FileSet, e ast.Expr) (string, error) {
+	var b bytes.Buffer
+	if err := printer.Fprint(&b, fset, e); err != nil {
+		return "", err
+	}
+	copied, err := parser.ParseExpr(b.String())
+	if err != nil {
+		return "", err
+	}
+	ast.Inspect(copied, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				sel.Sel = ast.NewIdent(typeAlias(id.Name + "." + sel.Sel.Name))
+				id.Name = implAlias
+			}
+			return false
+		}
+		return true
+	})
+	b.Reset()
+	err = printer.Fprint(&b, token.NewFileSet(), copied)
+	return b.String(), err
+}
+
+// typesSource is a file of the plugin package declaring the aliases that
+// the package main's signatures use.
+func (pkg *pluginPackage) typesSource() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("// Code generated by \"pluginmain main\"; DO NOT EDIT.\n\n")
+	fmt.Fprintf(&b, "// The types that the package main of %s names, for it to name\n", pkg.importpath)
+	b.WriteString("// through this package: go_plugin compiles this file into the plugin's\n")
+	b.WriteString("// copy of its library.\n\n")
+	fmt.Fprintf(&b, "package %s\n\n", pkg.pkgName)
+	imports := map[string]string{}
+	selectors := map[string]bool{}
+	for _, fn := range pkg.funcs {
+		for name, path := range fn.imports {
+			if prev, ok := imports[name]; ok && prev != path {
+				return nil, fmt.Errorf("%s: the name %s means both %s and %s in different files", pkg.importpath, name, prev, path)
+			}
+			imports[name] = path
+		}
+		for sel := range fn.aliased {
+			selectors[sel] = true
+		}
+	}
+	if len(selectors) > 0 {
+		importBlock(&b, imports, nil)
+	}
+	names := make([]string, 0, len(selectors))
+	for sel := range selectors {
+		names = append(names, sel)
+	}
+	sort.Strings(names)
+	for _, sel := range names {
+		fmt.Fprintf(&b, "// %s is %s, for the package main.\n", typeAlias(sel), sel)
+		fmt.Fprintf(&b, "type %s = %s\n\n", typeAlias(sel), sel)
+	}
+	return format.Source(b.Bytes())
 }
 
 func isPredeclared(name string) bool {
@@ -418,16 +509,7 @@ func (pkg *pluginPackage) mainSource() ([]byte, error) {
 	b.WriteString("// package main, and plugin authors write a normal package. It re-exports\n")
 	b.WriteString("// every exported variable and function of that package.\n")
 	b.WriteString("package main\n\n")
-	extra := map[string]string{}
-	for _, fn := range pkg.funcs {
-		for name, path := range fn.imports {
-			if prev, ok := extra[name]; ok && prev != path {
-				return nil, fmt.Errorf("%s: the name %s means both %s and %s in different files", pkg.importpath, name, prev, path)
-			}
-			extra[name] = path
-		}
-	}
-	importBlock(&b, extra, map[string]string{implAlias: pkg.importpath})
+	importBlock(&b, nil, map[string]string{implAlias: pkg.importpath})
 	for _, v := range pkg.vars {
 		fmt.Fprintf(&b, "// %s is %s.%s, copied when the plugin is opened.\n", v, pkg.importpath, v)
 		fmt.Fprintf(&b, "var %s = %s.%s\n\n", v, implAlias, v)
@@ -439,23 +521,28 @@ func (pkg *pluginPackage) mainSource() ([]byte, error) {
 	return format.Source(b.Bytes())
 }
 
-func staticSource(pkgName string, pkgs []*pluginPackage) ([]byte, error) {
+func staticSource(pkgName, loaderPath string, pkgs []*pluginPackage) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("// Code generated by \"pluginmain static\"; DO NOT EDIT.\n\n")
+	fmt.Fprintf(&b, "// Package %s links plugins into a host: importing it registers each\n", pkgName)
+	b.WriteString("// one with the loader's static registry, by kind and name, as caddy's\n")
+	b.WriteString("// modules register themselves. Kind bindings bind them as they bind a\n")
+	b.WriteString("// plugin opened from a .so.\n")
 	fmt.Fprintf(&b, "package %s\n\n", pkgName)
-	impls := map[string]string{}
+	impls := map[string]string{"loader": loaderPath}
 	aliases := make([]string, len(pkgs))
 	for i, pkg := range pkgs {
 		aliases[i] = fmt.Sprintf("%s%d", implAlias, i)
 		impls[aliases[i]] = pkg.importpath
 	}
 	importBlock(&b, nil, impls)
-	b.WriteString("// The plugins linked into this host, by name, each a table of what\n")
-	b.WriteString("// plugin.Lookup would return: a pointer to a variable, or a function.\n")
 	b.WriteString("func init() {\n")
-	b.WriteString("staticPlugins = map[string]map[string]any{\n")
 	for i, pkg := range pkgs {
-		fmt.Fprintf(&b, "\t%q: {\n", pkg.name)
+		b.WriteString("\tloader.RegisterStatic(loader.StaticPlugin{\n")
+		fmt.Fprintf(&b, "\t\tKind: %q,\n\t\tName: %q,\n", pkg.kind, pkg.name)
+		// What plugin.Lookup would return: a pointer to a variable, or a
+		// function.
+		b.WriteString("\t\tSymbols: map[string]any{\n")
 		var names []string
 		values := map[string]string{}
 		for _, v := range pkg.vars {
@@ -468,10 +555,10 @@ func staticSource(pkgName string, pkgs []*pluginPackage) ([]byte, error) {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			fmt.Fprintf(&b, "\t\t%q: %s,\n", n, values[n])
+			fmt.Fprintf(&b, "\t\t\t%q: %s,\n", n, values[n])
 		}
-		b.WriteString("\t},\n")
+		b.WriteString("\t\t},\n\t})\n")
 	}
-	b.WriteString("}\n}\n")
+	b.WriteString("}\n")
 	return format.Source(b.Bytes())
 }

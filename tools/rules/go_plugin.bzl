@@ -1,26 +1,47 @@
-"""go_plugin builds a Go package as a plugin .so, with its build manifest and
-typed bindings; go_static_registry links plugins into a host instead.
+"""go_plugin builds a Go package as a plugin of a kind: its .so and build
+manifest side by side, and its compatibility test.
 
-Plugin authors write a normal Go package (go_plugin's `library`); the package
-main that -buildmode=plugin needs is generated from its source by
+Plugin authors write a normal Go package (go_plugin's `library`) that
+exports the symbols of one kind declared in the contract (pluginapi); the
+package main that -buildmode=plugin needs is generated from its source by
 //tools/pluginmain. gazelle leaves go_plugin targets alone (it does not
 generate this kind) and keeps managing the library.
+
+BUILD files load this through //tools/rules:defs.bzl.
 """
 
 load("@plugin_ids//:ids.bzl", "PLUGIN_IDS")
+load("@plugkit_contract//:contract.bzl", "API_PACKAGE", "KINDS", "MODULE_PATH")
 load("@rules_go//go:def.bzl", "GoArchive", "go_binary", "go_library", "go_test")
 load(":bindings.bzl", "go_plugin_bindings")
 load(":plugin_manifest.bzl", "go_plugin_manifest")
 
-# The Go module path of this repository; tools/fork rewrites it.
-MODULE_PATH = "example.com/plugkit"
+GoPluginInfo = provider(
+    doc = "A built plugin, as plugin_dir, registries and tests consume it.",
+    fields = {
+        "so": "File: the plugin, beside its build manifest",
+        "manifest": "File: the build manifest (<so>.manifest.json)",
+        "kind": "string: the plugin's kind, one the contract declares",
+        "name": "string: the plugin's name, its PluginManifest.Name",
+        "plugin_path": "string: the plugin's path in the Go runtime",
+        "library": "Target: the plugin's go_library, or None for a plugin built from a package main",
+        "library_static": "Label: what a host links to have this plugin built in, or None",
+    },
+)
 
 # Go flags a single target must not set: host and plugins share the one flag
 # set in .bazelrc, or the runtime refuses the plugin.
 _FORBIDDEN = ("gc_goopts", "gc_linkopts", "race", "msan", "pure", "static", "linkmode", "goos", "goarch", "gotags")
 
-def _go_sources(archive):
-    # Generated sources count too; only .go files describe exports.
+def go_sources(archive):
+    """The .go files of a GoArchive; generated ones count, they export too.
+
+    Args:
+      archive: a GoArchive.
+
+    Returns:
+      A list of Files.
+    """
     return [f for f in archive.data.srcs if f.extension == "go"]
 
 def _plugin_main_impl(ctx):
@@ -29,12 +50,13 @@ def _plugin_main_impl(ctx):
     args.add("main")
     args.add("-importpath", archive.data.importpath)
     args.add("-out", ctx.outputs.out)
-    args.add_all(_go_sources(archive))
+    args.add("-types-out", ctx.outputs.types_out)
+    args.add_all(go_sources(archive))
     ctx.actions.run(
         executable = ctx.executable._tool,
         arguments = [args],
-        inputs = _go_sources(archive),
-        outputs = [ctx.outputs.out],
+        inputs = go_sources(archive),
+        outputs = [ctx.outputs.out, ctx.outputs.types_out],
         mnemonic = "GoPluginMain",
         progress_message = "Generating the plugin main of %{label}",
     )
@@ -42,24 +64,91 @@ def _plugin_main_impl(ctx):
 
 _plugin_main = rule(
     implementation = _plugin_main_impl,
+    doc = """The package main of a plugin, and the type aliases it needs.
+
+The aliases file is compiled into the plugin's copy of its library, which
+has the library's deps: the package main then imports that copy alone, so
+it needs no deps of its own, whatever packages the exports' signatures
+name (rules_go checks every import against a target's direct deps).""",
     attrs = {
         "library": attr.label(mandatory = True, providers = [GoArchive]),
         "out": attr.output(mandatory = True),
+        "types_out": attr.output(mandatory = True),
         "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
     },
 )
 
+def _plugin_files_impl(ctx):
+    so = ctx.outputs.out
+    ctx.actions.symlink(output = so, target_file = ctx.file.so)
+    manifest = ctx.file.manifest
+    if manifest.dirname != so.dirname or manifest.basename != so.basename + ".manifest.json":
+        fail("go_plugin %s: the build manifest %s is not beside %s" % (ctx.label.name, manifest.short_path, so.short_path))
+    files = [so, manifest]
+    return [
+        DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
+        GoPluginInfo(
+            so = so,
+            manifest = manifest,
+            kind = ctx.attr.kind,
+            name = ctx.attr.plugin_name,
+            plugin_path = ctx.attr.plugin_path,
+            library = ctx.attr.library,
+            library_static = ctx.attr.library_static.label if ctx.attr.library_static else None,
+        ),
+    ]
+
+_plugin_files = rule(
+    implementation = _plugin_files_impl,
+    doc = """A plugin's .so beside its build manifest, and its GoPluginInfo.
+
+rules_go links a plugin in a configuration of its own, so the .so lands
+under bazel-out/<cpu>-<mode>-ST-<hash>/bin while the manifest, written in
+the target's configuration, lands under bazel-bin: a host given the built
+.so would not find its manifest. This rule links the .so in beside it.""",
+    attrs = {
+        "kind": attr.string(mandatory = True),
+        "library": attr.label(providers = [GoArchive]),
+        "library_static": attr.label(providers = [GoArchive]),
+        "manifest": attr.label(mandatory = True, allow_single_file = [".json"]),
+        "out": attr.output(mandatory = True),
+        "plugin_name": attr.string(mandatory = True),
+        "plugin_path": attr.string(),
+        "so": attr.label(mandatory = True, allow_single_file = [".so"]),
+    },
+)
+
+def _check_kind(name, kind):
+    if kind == None:
+        fail("go_plugin %s: set kind, one of the kinds the contract declares: %s (each is a `type <Name>Kind struct` in %s/)" % (name, ", ".join(KINDS), API_PACKAGE))
+    if kind not in KINDS:
+        fail("go_plugin %s: kind %r is not declared; the contract (%s/) declares: %s. A new kind is one `type <Name>Kind struct` in %s/kinds.go" % (name, kind, API_PACKAGE, ", ".join(KINDS), API_PACKAGE))
+
+def kind_library(kind):
+    """The label of a kind's bindings library.
+
+    Args:
+      kind: a kind the contract declares.
+
+    Returns:
+      A label string.
+    """
+    return "//%s/kinds:%s" % (API_PACKAGE, kind)
+
 def go_plugin(
         name,
+        kind = None,
         library = None,
         out = None,
         plugin_name = None,
         manifest = True,
-        bindings = True,
-        bindings_deps = ["//pluginapi"],
+        extra_exports = [],
+        compat_test = True,
+        bindings = False,
+        bindings_deps = None,
         visibility = None,
         **kwargs):
-    """A Go plugin: a .so, its build manifest, and its typed bindings.
+    """A Go plugin of a kind: a .so beside its build manifest, and its checks.
 
     With a library, the plugin path is <module>/<package>/<name>-<id> and
     the library is compiled again under <module>/<package>/<name>-<id>/lib,
@@ -68,18 +157,24 @@ def go_plugin(
     can load the next.
 
     Targets:
-      <name>: the .so and its manifest, for data dependencies.
-      <name>_so: the .so alone, for $(rlocationpath).
+      <name>: <name>/<out>, the .so, and <name>/<out>.manifest.json beside
+        it; it provides GoPluginInfo, which plugin_dir, registries and tests
+        read. `bazel build` leaves both in bazel-bin/<package>/<name>/.
+      <name>/<out>: that .so alone, for $(rlocationpath).
+      <name>_so: the .so as rules_go links it, without its manifest.
       <name>_manifest: the build manifest alone.
-      <name>_bindings: a go_library of bindings generated from the .so by
-        bindgen, import path <module>/<package>/<name>_bindings, type
-        PluginAPI, bound with BindPluginAPI(path) or BindPluginAPITo(p, ...).
+      <name>_static: the library, for a host that links the plugin in.
       <name>_compat_test: the compatibility check (tools/compat): the plugin
-        loads into a host built with the same flags, its build manifest
-        matches that host, its bindings match its exports.
+        exports exactly its kind's symbols, with their types; its build
+        manifest matches a host built with the same flags; it loads there and
+        binds through the kind's bindings.
+      <name>_bindings (bindings = True): per-plugin bindings generated from
+        the .so by bindgen, for plugins that export functions of their own,
+        importpath <module>/<package>/<name>_bindings.
 
     Args:
       name: target name.
+      kind: the plugin's kind, one the contract declares (pluginapi/kinds.go).
       library: the plugin's go_library, a normal package whose exported
         variables and functions the plugin exports. Without it, kwargs must
         give a package main (srcs or embed), as test fixtures do.
@@ -87,13 +182,14 @@ def go_plugin(
         library, else <name>.so.
       plugin_name: the plugin's PluginManifest.Name; by default the package
         path below plugins/, e.g. "greeter/english".
-      manifest: False for test fixtures that are not plugkit plugins (they
-        export no pluginapi.Manifest); <name> is then the .so alone, and
-        no bindings are made.
-      bindings: False to skip the bindings, e.g. for a plugin whose init
-        is meant to fail (bindgen opens the plugin to read its types).
-      bindings_deps: the packages of the types the plugin exports, for the
-        bindings library and the generated package main.
+      manifest: False for test fixtures that are not plugkit plugins (no
+        kind, no pluginapi.Manifest); <name> is then the .so alone.
+      extra_exports: exported symbols the kind does not declare, allowed on
+        purpose; the compatibility test fails on any other extra export.
+      compat_test: False for fixtures that are broken on purpose.
+      bindings: True to also generate per-plugin bindings with bindgen.
+      bindings_deps: the go_libraries of the types the plugin's exports
+        name, for the per-plugin bindings; default the contract package.
       visibility: visibility of the targets.
       **kwargs: go_binary attributes (srcs, embed, deps, ...), Go flags
         excepted.
@@ -102,14 +198,19 @@ def go_plugin(
         if attr in kwargs:
             fail("go_plugin %s: %s would give this plugin flags the host does not have; set Go flags in .bazelrc for every target" % (name, attr))
     pkg = native.package_name()
-    if manifest and plugin_name == None:
-        if not pkg.startswith("plugins/"):
-            fail("go_plugin %s: set plugin_name (it must equal the plugin's PluginManifest.Name)" % name)
-        plugin_name = pkg[len("plugins/"):]
+    if manifest:
+        _check_kind(name, kind)
+        if plugin_name == None:
+            if not pkg.startswith("plugins/"):
+                fail("go_plugin %s: set plugin_name (it must equal the plugin's PluginManifest.Name)" % name)
+            plugin_name = pkg[len("plugins/"):]
     if not out:
         # One library plugin per package, named after it; fixtures, several
         # to a package, after their targets.
         out = (pkg.split("/")[-1] if library else name) + ".so"
+    api = "//" + API_PACKAGE
+    if bindings_deps == None:
+        bindings_deps = [api]
 
     libs = kwargs.get("embed", []) + kwargs.get("deps", [])
     if library:
@@ -121,8 +222,15 @@ def go_plugin(
         if build_id == None:
             fail("go_plugin %s: no build id for package %s; //tools/rules:plugin_ids.bzl finds plugins by the text \"go_plugin(\" in a package's BUILD file or its own .bzl files, so call go_plugin from there" % (name, pkg))
         lib_path = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id)
+        _plugin_main(
+            name = name + "_main",
+            library = library,
+            out = name + "_main.go",
+            types_out = name + "_types.go",
+        )
         go_library(
             name = name + "_lib",
+            srcs = [":" + name + "_types.go"],
             embed = [library],
             importpath = lib_path,
             # An embedding library keeps the embedded one's importmap, the
@@ -131,18 +239,18 @@ def go_plugin(
             importmap = lib_path,
             visibility = ["//visibility:private"],
         )
-        _plugin_main(
-            name = name + "_main",
-            library = ":" + name + "_lib",
-            out = name + "_main.go",
-        )
-        kwargs["srcs"] = [":" + name + "_main"]
-        kwargs["deps"] = [":" + name + "_lib"] + bindings_deps + kwargs.get("deps", [])
+        kwargs["srcs"] = [":" + name + "_main.go"]
+        kwargs["deps"] = [":" + name + "_lib"] + kwargs.get("deps", [])
 
         # One plugin path per target and content: two plugins never share
         # one, and neither do two builds of one plugin.
         kwargs.setdefault("importpath", "%s/%s/%s-%s" % (MODULE_PATH, pkg, name, build_id))
         libs = kwargs["deps"]
+        native.alias(
+            name = name + "_static",
+            actual = library,
+            visibility = visibility,
+        )
 
     go_binary(
         name = name + "_so",
@@ -158,11 +266,31 @@ def go_plugin(
             visibility = visibility,
         )
         return
+    go_plugin_manifest(
+        name = name + "_manifest",
+        kind = kind,
+        libs = libs,
+        out = name + "/" + out + ".manifest.json",
+        plugin = ":" + name + "_so",
+        plugin_name = plugin_name,
+        visibility = visibility,
+    )
+    _plugin_files(
+        name = name,
+        kind = kind,
+        library = library,
+        library_static = (":" + name + "_static") if library else None,
+        manifest = ":" + name + "_manifest",
+        out = name + "/" + out,
+        plugin_name = plugin_name,
+        plugin_path = kwargs.get("importpath", ""),
+        so = ":" + name + "_so",
+        visibility = visibility,
+    )
     if bindings:
-        bindings_importpath = "%s/%s/%s_bindings" % (MODULE_PATH, pkg, name)
         go_plugin_bindings(
             name = name + "_bindings",
-            importpath = bindings_importpath,
+            importpath = "%s/%s/%s_bindings" % (MODULE_PATH, pkg, name),
             plugin = ":" + name + "_so",
             # Without the build id: bindings, and the hosts that import
             # them, change only when the plugin's exports do.
@@ -170,23 +298,8 @@ def go_plugin(
             deps = bindings_deps,
             visibility = visibility,
         )
-        _compat_test(name, bindings_importpath, package_files = bool(library))
-    go_plugin_manifest(
-        name = name + "_manifest",
-        libs = libs,
-        out = out + ".manifest.json",
-        plugin = ":" + name + "_so",
-        plugin_name = plugin_name,
-        visibility = visibility,
-    )
-    native.filegroup(
-        name = name,
-        srcs = [
-            ":" + name + "_so",
-            ":" + name + "_manifest",
-        ],
-        visibility = visibility,
-    )
+    if compat_test:
+        _compat_test(name, name + "/" + out, kind, extra_exports, package_files = bool(library))
 
 _COMPAT_TEST = """// Code generated by go_plugin; DO NOT EDIT.
 
@@ -195,36 +308,40 @@ package compat_test
 import (
 	"testing"
 
-	bindings "%s"
-	"example.com/plugkit/host/loader"
-	"example.com/plugkit/tools/compat"
+	"{module}/host/loader"
+	kind "{module}/{api}/kinds/{kind}"
+	"{module}/tools/compat"
 )
 
-func TestCompatibility(t *testing.T) {
-	compat.Check(t, compat.Plugin{
+func TestCompatibility(t *testing.T) {{
+	compat.Check(t, compat.Plugin{{
 		Env:             "PLUGIN_SO",
-		PackageFilesEnv: "%s",
-		Exports:         bindings.PluginAPIExports,
-		Bind: func(p *loader.Plugin) error {
-			_, err := bindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size)
+		PackageFilesEnv: "{package_files}",
+		Kind:            kind.Spec,
+		ExtraExports:    []string{{{extra}}},
+		Bind: func(p *loader.Plugin) error {{
+			_, err := kind.Bind(p)
 			return err
-		},
-	})
-}
+		}},
+	}})
+}}
 """
 
-def _compat_test(name, bindings_importpath, package_files):
+def _compat_test(name, so, kind, extra_exports, package_files):
     src = name + "_compat_test.go"
     native.genrule(
         name = name + "_compat_test_src",
         outs = [src],
-        cmd = "cat > $@ <<'EOF'\n" + (_COMPAT_TEST % (bindings_importpath, "PLUGIN_PACKAGE_FILES" if package_files else "")) + "EOF",
+        cmd = "cat > $@ <<'EOF'\n" + _COMPAT_TEST.format(
+            module = MODULE_PATH,
+            api = API_PACKAGE,
+            kind = kind,
+            package_files = "PLUGIN_PACKAGE_FILES" if package_files else "",
+            extra = ", ".join(['"%s"' % e for e in sorted(extra_exports)]),
+        ) + "EOF",
     )
-    data = [
-        ":" + name,
-        ":" + name + "_so",
-    ]
-    env = {"PLUGIN_SO": "$(rlocationpath :%s_so)" % name}
+    data = [":" + name, ":" + so]
+    env = {"PLUGIN_SO": "$(rlocationpath :%s)" % so}
     if package_files:
         # What plugin_ids.bzl hashes into the plugin path: the package
         # folder's files (a glob of "*" sees the same ones).
@@ -242,49 +359,8 @@ def _compat_test(name, bindings_importpath, package_files):
         data = data,
         env = env,
         deps = [
-            ":" + name + "_bindings",
+            kind_library(kind),
             "//host/loader",
             "//tools/compat",
         ],
     )
-
-def _static_registry_impl(ctx):
-    args = ctx.actions.args()
-    args.add("static")
-    args.add("-package", ctx.attr.package)
-    args.add("-out", ctx.outputs.out)
-    inputs = []
-    for lib, name in ctx.attr.plugins.items():
-        archive = lib[GoArchive]
-        srcs = _go_sources(archive)
-        inputs.extend(srcs)
-        args.add("-plugin", "%s=%s:%s" % (name, archive.data.importpath, ",".join([f.path for f in srcs])))
-    ctx.actions.run(
-        executable = ctx.executable._tool,
-        arguments = [args],
-        inputs = inputs,
-        outputs = [ctx.outputs.out],
-        mnemonic = "GoStaticRegistry",
-        progress_message = "Generating the static plugin registry %{output}",
-    )
-    return [DefaultInfo(files = depset([ctx.outputs.out]))]
-
-go_static_registry = rule(
-    implementation = _static_registry_impl,
-    doc = """Generates Go source that links plugin libraries into a host.
-
-The file sets the host's `staticPlugins` (map of plugin name to a table of
-what plugin.Lookup would return) in an init function, as caddy's modules
-register themselves; compile it into the host's package main with the
-libraries as deps.""",
-    attrs = {
-        "out": attr.output(mandatory = True),
-        "package": attr.string(default = "main"),
-        "plugins": attr.label_keyed_string_dict(
-            mandatory = True,
-            providers = [GoArchive],
-            doc = "plugin library -> plugin name (its PluginManifest.Name)",
-        ),
-        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
-    },
-)

@@ -8,9 +8,8 @@ file format.
 """
 
 load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
+load("@plugkit_contract//:contract.bzl", "API_IMPORTPATH")
 load("@rules_go//go:def.bzl", "GoArchive")
-
-_PLUGINAPI = "example.com/plugkit/pluginapi"
 
 _GO_TOOLCHAIN = "@rules_go//go:toolchain"
 
@@ -68,7 +67,7 @@ def _common_args(ctx, archives):
     for archive in archives:
         for data in archive.transitive.to_list():
             importpaths[data.importpath] = True
-            if data.importpath == _PLUGINAPI:
+            if data.importpath == API_IMPORTPATH:
                 args.add_all(data.srcs, before_each = "-api-src")
                 inputs.extend(data.srcs)
     args.add_all(sorted(importpaths.keys()), before_each = "-importpath")
@@ -90,6 +89,7 @@ def _go_plugin_manifest_impl(ctx):
     args, inputs = _common_args(ctx, [lib[GoArchive] for lib in ctx.attr.libs])
     args.add("-so", ctx.file.plugin)
     args.add("-name", ctx.attr.plugin_name)
+    args.add("-kind", ctx.attr.kind)
     args.add("-out", ctx.outputs.out)
     ctx.actions.run(
         executable = ctx.executable._tool,
@@ -105,6 +105,7 @@ go_plugin_manifest = rule(
     implementation = _go_plugin_manifest_impl,
     doc = "Writes a plugin's build manifest (<plugin>.so.manifest.json).",
     attrs = dict(_COMMON_ATTRS, **{
+        "kind": attr.string(mandatory = True, doc = "the plugin's kind, one the contract declares"),
         "libs": attr.label_list(providers = [GoArchive], doc = "the plugin's embedded libraries and deps"),
         "out": attr.output(mandatory = True),
         "plugin": attr.label(allow_single_file = [".so"], mandatory = True),

@@ -9,11 +9,14 @@ import (
 	"example.com/plugkit/pluginapi"
 )
 
+// The host binds &Logger: the pointer has the methods.
+var _ pluginapi.Logger = &Logger
+
 func TestLogger(t *testing.T) {
 	var out bytes.Buffer
-	prev := Output
-	Output = &out
-	t.Cleanup(func() { Output = prev })
+	prev := Logger.out
+	Logger.out = &out
+	t.Cleanup(func() { Logger.out = prev })
 	Logger.Info("Hello world!", pluginapi.Labels{"user": "sample", "app": "plugkit"})
 	Logger.Warn("careful", nil)
 	Logger.Log("quote \"me\"", pluginapi.Labels{"k": "a b"})

@@ -23,7 +23,7 @@ import (
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/internal/cli"
-	bindings "example.com/plugkit/tools/bench/load/fixtures/p00_plugin_bindings"
+	"example.com/plugkit/pluginapi/kinds/adder"
 )
 
 // Result is the probe's output; load_test decodes it. Durations are the
@@ -35,7 +35,7 @@ type Result struct {
 	CheckNs    int64 `json:"check_ns"`
 	OpenNs     int64 `json:"open_ns"`
 	IdentifyNs int64 `json:"identify_ns"`
-	// BindNs is the generated bindings' BindPluginAPITo: symbol lookups
+	// BindNs is the generated bindings' Bind of the adder kind: symbol lookups
 	// and type assertions.
 	BindNs int64 `json:"bind_ns"`
 	// LoadNs is the wall time of all Load and bind calls together, which
@@ -87,12 +87,12 @@ func run(paths []string) (*Result, error) {
 	res := &Result{Plugins: len(paths)}
 	for _, path := range paths {
 		start := time.Now()
-		p, err := l.Load(path)
+		p, err := l.LoadKind(path, adder.Spec)
 		if err != nil {
 			return nil, err
 		}
 		bindStart := time.Now()
-		api, err := bindings.BindPluginAPITo(p, p.Path, p.SHA256, p.Size)
+		api, err := adder.Bind(p)
 		end := time.Now()
 		if err != nil {
 			return nil, err

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"example.com/plugkit/host/loader"
+)
+
+// pluginFile is a *.so file under a plugins folder, with the kind its build
+// manifest gives it.
+type pluginFile struct {
+	path string
+	// kind is the build manifest's kind, "" when the manifest is missing
+	// or unreadable: the loader, asked to load the file, says why.
+	kind string
+}
+
+// base is the file's name without .so: a greeter's language.
+func (f pluginFile) base() string { return strings.TrimSuffix(filepath.Base(f.path), ".so") }
+
+// findPlugins lists, sorted by path, the *.so files at any depth under dir
+// whose build manifest names kind, and those whose kind cannot be told, so
+// that a broken plugin is reported rather than skipped. Plugins of other
+// kinds are left out: one folder holds every kind.
+func findPlugins(dir, kind string) ([]pluginFile, error) {
+	if _, err := os.Stat(dir); err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []pluginFile
+	err := filepath.WalkDir(dir, func(path string, d iofs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		// Symlinks count: Bazel's runfiles are symlinks.
+		if d.IsDir() || !strings.HasSuffix(path, ".so") {
+			return nil
+		}
+		f := pluginFile{path: path}
+		if m, err := loader.ReadBuildManifest(loader.BuildManifestPath(path)); err == nil {
+			f.kind = m.Kind
+		}
+		if f.kind == kind || f.kind == "" {
+			out = append(out, f)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out, err
+}
