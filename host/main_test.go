@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"example.com/plugkit/host/loader"
@@ -22,17 +23,21 @@ import (
 // go_test rule.
 func runfile(t testing.TB, env string) string { return compat.Runfile(t, env) }
 
-// pluginsDir is the plugins/ folder the Bazel-built .so files sit in.
+// pluginsDir is //host/testdata:plugins, the host tests' own plugins in
+// the layout the host reads: <dir>/hosttest/<name>/<name>.so.
 func pluginsDir(t testing.TB) string {
-	so := runfile(t, "ENGLISH_SO") // <root>/_main/plugins/greeter/english/english.so
-	return filepath.Dir(filepath.Dir(filepath.Dir(so)))
+	so := runfile(t, "HELLO_SO") // <root>/_main/host/testdata/hello/hello.so
+	dir := filepath.Join(filepath.Dir(filepath.Dir(so)), "plugins")
+	require.DirExists(t, dir)
+	return dir
 }
 
 func TestGreet(t *testing.T) {
 	dir := pluginsDir(t)
 	for _, tc := range []struct{ lang, want string }{
-		{"english", "Hello Universe\n"},
-		{"chinese", "你好宇宙\n"},
+		{"hello", "hello from host/testdata\n"},
+		// Exported as a concrete value whose pointer has the methods.
+		{"nihao", "你好, host/testdata\n"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -49,7 +54,7 @@ func TestGreetUnknownLanguageListsAvailable(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, errUsage)
 	assert.Contains(t, err.Error(), `"klingon"`)
-	assert.Contains(t, err.Error(), "available: chinese, english")
+	assert.Contains(t, err.Error(), "available: hello, nihao")
 	assert.Empty(t, stdout.String())
 }
 
@@ -85,9 +90,11 @@ func TestHostBinary(t *testing.T) {
 		stdout   string
 		stderr   string
 	}{
-		{[]string{"greet", "--lang=chinese"}, 0, "你好宇宙\n", ""},
-		{[]string{"greet", "--lang=english"}, 0, "Hello Universe\n", ""},
-		{[]string{"greet", "--lang=klingon"}, 2, "", "available: chinese, english"},
+		{[]string{"greet", "--lang=nihao"}, 0, "你好, host/testdata\n", ""},
+		{[]string{"greet", "--lang=hello"}, 0, "hello from host/testdata\n", ""},
+		{[]string{"greet", "--lang=klingon"}, 2, "", "available: hello, nihao"},
+		{[]string{"add", "2", "3"}, 0, "5 (adder host-test)\n", ""},
+		{[]string{"log", "--level=warn", "--msg=disk almost full"}, 0, "tap warn \"disk almost full\" user=\"sample\"\n", ""},
 	} {
 		cmd := exec.Command(bin, tc.args...)
 		cmd.Env = append(os.Environ(), "PLUGKIT_PLUGINS="+pluginsDir(t))
@@ -107,12 +114,12 @@ func TestHostBinary(t *testing.T) {
 	}
 }
 
-// copyPlugin copies a Bazel-built plugin and its build manifest into
-// dir/<kind>/<name>/, where a test may change them.
-func copyPlugin(t *testing.T, dir, kind, name string) string {
+// copyPlugin copies a Bazel-built test plugin and its build manifest into
+// dir/hosttest/<name>/, where a test may change them.
+func copyPlugin(t *testing.T, dir, name string) string {
 	t.Helper()
-	src := filepath.Join(pluginsDir(t), kind, name, name+".so")
-	dst := filepath.Join(dir, kind, name, name+".so")
+	src := filepath.Join(pluginsDir(t), "hosttest", name, name+".so")
+	dst := filepath.Join(dir, "hosttest", name, name+".so")
 	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
 	for _, suffix := range []string{"", ".manifest.json"} {
 		data, err := os.ReadFile(src + suffix)
@@ -124,14 +131,14 @@ func copyPlugin(t *testing.T, dir, kind, name string) string {
 
 func TestGreetRefusesTamperedPlugin(t *testing.T) {
 	dir := t.TempDir()
-	so := copyPlugin(t, dir, "greeter", "english")
+	so := copyPlugin(t, dir, "hello")
 	data, err := os.ReadFile(so)
 	require.NoError(t, err)
 	data[len(data)/2] ^= 0xff
 	require.NoError(t, os.WriteFile(so, data, 0o644))
 
 	var stdout, stderr bytes.Buffer
-	err = run([]string{"greet", "--lang=english", "--plugins=" + dir}, &stdout, &stderr)
+	err = run([]string{"greet", "--lang=hello", "--plugins=" + dir}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, loader.ErrChecksumMismatch)
 	assert.Empty(t, stdout.String())
@@ -139,24 +146,25 @@ func TestGreetRefusesTamperedPlugin(t *testing.T) {
 
 func TestGreetRefusesPluginWithoutManifest(t *testing.T) {
 	dir := t.TempDir()
-	so := copyPlugin(t, dir, "greeter", "chinese")
+	so := copyPlugin(t, dir, "nihao")
 	require.NoError(t, os.Remove(loader.BuildManifestPath(so)))
 
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"greet", "--lang=chinese", "--plugins=" + dir}, &stdout, &stderr)
+	err := run([]string{"greet", "--lang=nihao", "--plugins=" + dir}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, loader.ErrManifestMissing)
 }
 
 func TestInspectJSON(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	so := runfile(t, "ENGLISH_SO")
+	so := runfile(t, "HELLO_SO")
 	require.NoError(t, run([]string{"inspect", "--json", so}, &stdout, &stderr), stderr.String())
 	var in loader.Inspection
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &in))
 	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
 	require.NotNil(t, in.BuildManifest)
-	assert.Equal(t, "greeter/english", in.BuildManifest.Plugin)
+	assert.Equal(t, "hosttest/hello", in.BuildManifest.Plugin)
+	assert.Equal(t, "greeter", in.BuildManifest.Kind)
 	assert.Equal(t, in.SHA256, in.BuildManifest.SHA256)
 	var names []string
 	for _, e := range in.Exports {
@@ -179,9 +187,9 @@ func TestInspectJSON(t *testing.T) {
 
 func TestInspectText(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run([]string{"inspect", runfile(t, "ENGLISH_SO")}, &stdout, &stderr))
+	require.NoError(t, run([]string{"inspect", runfile(t, "HELLO_SO")}, &stdout, &stderr))
 	out := stdout.String()
-	assert.Contains(t, out, "greeter/english, pluginapi 1.0.0")
+	assert.Contains(t, out, "hosttest/hello, pluginapi 1.0.0")
 	assert.Regexp(t, `(?m)^exports:\s+2 \(from \.dynsym\)$`, out)
 	assert.Regexp(t, `(?m)^  var\s+Greeter\s+example\.com/plugkit/pluginapi\.Greeter$`, out)
 	assert.Regexp(t, `(?m)^  var\s+PluginManifest\s+example\.com/plugkit/pluginapi\.Manifest$`, out)
@@ -201,46 +209,39 @@ func TestInspectRefusesCFile(t *testing.T) {
 func TestList(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run([]string{"list", pluginsDir(t)}, &stdout, &stderr), stdout.String())
-	for _, p := range []string{"greeter/chinese/chinese.so", "greeter/english/english.so", "loggers/json.so", "loggers/text.so"} {
+	for _, p := range []string{"hosttest/hello/hello.so", "hosttest/nihao/nihao.so", "hosttest/sum/sum.so", "hosttest/tap/tap.so"} {
 		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(p)+`\s+[0-9a-f]{12}\s+ok$`, stdout.String())
 	}
 }
 
 func TestListReportsRefusedPlugins(t *testing.T) {
 	dir := t.TempDir()
-	copyPlugin(t, dir, "greeter", "english")
+	copyPlugin(t, dir, "hello")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "junk.so"), []byte("junk"), 0o644))
 	var stdout, stderr bytes.Buffer
 	err := run([]string{"list", dir}, &stdout, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "1 of 2 plugins would be refused")
 	assert.Regexp(t, `(?m)^junk.so\s+[0-9a-f]{12}\s+refused \(.*not_elf.*\)$`, stdout.String())
-	assert.Regexp(t, `(?m)^greeter/english/english.so\s+[0-9a-f]{12}\s+ok$`, stdout.String())
+	assert.Regexp(t, `(?m)^hosttest/hello/hello.so\s+[0-9a-f]{12}\s+ok$`, stdout.String())
 }
 
 // TestLogBinary runs `host log` in a process of its own: the logger plugins
-// print to the process's standard output, as in seed 004.
+// print to the process's standard output. Plugins of other kinds in the
+// folder are left alone.
 func TestLogBinary(t *testing.T) {
 	bin := runfile(t, "HOST_BIN")
-	cmd := exec.Command(bin, "log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda", "--dir="+filepath.Join(pluginsDir(t), "loggers"))
+	cmd := exec.Command(bin, "log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda", "--dir="+pluginsDir(t))
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
-	assert.Equal(t, "[WARN]\tdisk almost full\n\t{\"disk\":\"/dev/sda\"}\n"+
-		"WARN disk almost full disk=\"/dev/sda\"\n", string(out))
+	assert.Equal(t, "tap warn \"disk almost full\" disk=\"/dev/sda\"\n", string(out))
 }
 
 // TestLogKeepsGoingPastABadPlugin: one bad file in the folder is reported,
 // and every good logger still gets the message.
 func TestLogKeepsGoingPastABadPlugin(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"json", "text"} {
-		src := filepath.Join(pluginsDir(t), "loggers", name+".so")
-		for _, suffix := range []string{"", ".manifest.json"} {
-			data, err := os.ReadFile(src + suffix)
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(filepath.Join(dir, name+".so"+suffix), data, 0o644))
-		}
-	}
+	copyPlugin(t, dir, "tap")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.so"), []byte{0x7f, 'E', 'L', 'F', 2, 1}, 0o644))
 	cmd := exec.Command(runfile(t, "HOST_BIN"), "log", "--dir="+dir)
 	var stdout, stderr bytes.Buffer
@@ -249,10 +250,26 @@ func TestLogKeepsGoingPastABadPlugin(t *testing.T) {
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr)
 	assert.Equal(t, 1, exitErr.ExitCode())
-	assert.Contains(t, stdout.String(), "[INFO]\tHello world!")
-	assert.Contains(t, stdout.String(), "INFO Hello world! user=\"sample\"")
+	assert.Equal(t, "tap info \"Hello world!\" user=\"sample\"\n", stdout.String())
 	assert.Contains(t, stderr.String(), "broken.so")
-	assert.Contains(t, stderr.String(), "1 of 3 logger plugins failed")
+	assert.Contains(t, stderr.String(), "1 of 2 logger plugins failed")
+}
+
+// TestKindsDoNotMix: a plugin is bound through the kind it was built as;
+// asked for as another kind, it is refused before it is opened.
+func TestKindsDoNotMix(t *testing.T) {
+	dir := t.TempDir()
+	so := copyPlugin(t, dir, "tap")
+	// A logger under a greeter's file name: greet finds it by name, and
+	// the loader refuses it by kind.
+	hello := filepath.Join(dir, "hosttest", "tap", "hello.so")
+	require.NoError(t, os.Rename(so, hello))
+	require.NoError(t, os.Rename(loader.BuildManifestPath(so), loader.BuildManifestPath(hello)))
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"greet", "--lang=hello", "--plugins=" + dir}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, loader.ErrWrongKind)
+	assert.Equal(t, "wrong_kind", loader.Code(err))
 }
 
 // installGreeter copies a plugin file and its build manifest into
@@ -297,21 +314,21 @@ func TestGreetRefusesIncompatibleBuilds(t *testing.T) {
 	}
 	// The host still loads a good plugin.
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run([]string{"greet", "--lang=english", "--plugins=" + pluginsDir(t)}, &stdout, &stderr))
-	assert.Equal(t, "Hello Universe\n", stdout.String())
+	require.NoError(t, run([]string{"greet", "--lang=hello", "--plugins=" + pluginsDir(t)}, &stdout, &stderr))
+	assert.Equal(t, "hello from host/testdata\n", stdout.String())
 }
 
 // TestReload: a second build of a plugin loads beside the first and takes
 // over its name, because each build has its own plugin path. (Other bytes
 // under a loaded plugin path: host/loader's TestReloadTakesOverTheName.)
 func TestReload(t *testing.T) {
-	first, second := runfile(t, "ENGLISH_SO"), runfile(t, "ENGLISH_REBUILT_SO")
+	first, second := runfile(t, "HELLO_SO"), runfile(t, "HELLO_REBUILT_SO")
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run([]string{"reload", first, second}, &stdout, &stderr), "stderr: %s", stderr.String())
-	rows := regexp.MustCompile(`(?m)^\S+\s+greeter/english\s+(\S+)\s+Hello Universe$`).FindAllStringSubmatch(stdout.String(), -1)
+	rows := regexp.MustCompile(`(?m)^\S+\s+hosttest/hello\s+(\S+)\s+hello from host/testdata$`).FindAllStringSubmatch(stdout.String(), -1)
 	require.Len(t, rows, 2, "stdout: %s", stdout.String())
-	assert.Regexp(t, `^example\.com/plugkit/plugins/greeter/english/plugin-[0-9a-f]{12}$`, rows[0][1])
-	assert.Regexp(t, `^example\.com/plugkit/host/testdata/english_rebuilt-[0-9a-f]{12}$`, rows[1][1])
+	assert.Regexp(t, `^example\.com/plugkit/host/testdata/hello-[0-9a-f]{12}$`, rows[0][1])
+	assert.Regexp(t, `^example\.com/plugkit/host/testdata/hello_rebuilt-[0-9a-f]{12}$`, rows[1][1])
 
 	// Reloading bytes already loaded answers with the plugin loaded.
 	stdout.Reset()
@@ -319,39 +336,84 @@ func TestReload(t *testing.T) {
 	assert.Contains(t, stdout.String(), rows[1][1])
 }
 
-// TestStaticHostMatchesDynamicHost: the plugins linked into //host:static
-// print what the same plugins print when //host opens them as .so files.
+// hostOutput runs a host binary and returns what it printed, all streams.
+func hostOutput(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s %v: %s", filepath.Base(bin), args, out)
+	return string(out)
+}
+
+// TestStaticHostMatchesDynamicHost: plugins linked into a static host print
+// what the same plugins print when the host opens them as .so files. First
+// the tests' own plugins, whose output is known.
 func TestStaticHostMatchesDynamicHost(t *testing.T) {
-	dynamic, static := runfile(t, "HOST_BIN"), runfile(t, "STATIC_HOST_BIN")
-	for _, args := range [][]string{
-		{"add", "10", "20"},
-		{"greet", "--lang=english"},
-		{"greet", "--lang=chinese"},
-		{"log"},
-		{"log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda"},
+	dynamic, static := runfile(t, "HOST_BIN"), runfile(t, "TEST_STATIC_HOST_BIN")
+	withPlugins := []string{"PLUGKIT_PLUGINS=" + pluginsDir(t)}
+	// The static host runs with no plugins folder at all.
+	noPlugins := []string{"PLUGKIT_PLUGINS=" + t.TempDir()}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"add", "10", "20"}, "30 (adder host-test)\n"},
+		{[]string{"greet", "--lang=hello"}, "hello from host/testdata\n"},
+		{[]string{"greet", "--lang=nihao"}, "你好, host/testdata\n"},
+		{[]string{"log"}, "tap info \"Hello world!\" user=\"sample\"\n"},
+		{[]string{"log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda"}, "tap warn \"disk almost full\" disk=\"/dev/sda\"\n"},
 	} {
-		want, err := exec.Command(dynamic, args...).CombinedOutput()
-		require.NoError(t, err, "dynamic host %v: %s", args, want)
-		// The static host runs with no plugins folder at all.
-		cmd := exec.Command(static, args...)
-		cmd.Env = append(os.Environ(), "PLUGKIT_PLUGINS="+t.TempDir())
-		got, err := cmd.CombinedOutput()
-		require.NoError(t, err, "static host %v: %s", args, got)
-		assert.Equal(t, string(want), string(got), "%v", args)
-		assert.NotEmpty(t, got)
+		assert.Equal(t, tc.want, hostOutput(t, dynamic, withPlugins, tc.args...), "dynamic %v", tc.args)
+		assert.Equal(t, tc.want, hostOutput(t, static, noPlugins, tc.args...), "static %v", tc.args)
 	}
 	// An unknown language lists what is linked in.
 	cmd := exec.Command(static, "greet", "--lang=klingon")
-	cmd.Env = append(os.Environ(), "PLUGKIT_PLUGINS="+t.TempDir())
+	cmd.Env = append(os.Environ(), noPlugins...)
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
-	assert.Contains(t, string(out), "available: chinese, english")
+	assert.Contains(t, string(out), "available: hello, nihao")
+}
+
+// TestShippedPluginsMatch: //host and //host:static agree on the plugins
+// this repository ships (plugins/BUILD.bazel's list), whatever they are,
+// for every command their kinds have.
+func TestShippedPluginsMatch(t *testing.T) {
+	dynamic, static := runfile(t, "HOST_BIN"), runfile(t, "STATIC_HOST_BIN")
+	noPlugins := []string{"PLUGKIT_PLUGINS=" + t.TempDir()}
+	var runs [][]string
+	kinds := map[string]bool{}
+	for _, rel := range strings.Fields(os.Getenv("PRODUCT_PLUGINS")) {
+		if !strings.HasSuffix(rel, ".so") {
+			continue
+		}
+		m, err := loader.ReadBuildManifest(loader.BuildManifestPath(compat.Resolve(t, rel)))
+		require.NoError(t, err)
+		kinds[m.Kind] = true
+		if m.Kind == "greeter" {
+			runs = append(runs, []string{"greet", "--lang=" + strings.TrimSuffix(filepath.Base(rel), ".so")})
+		}
+	}
+	if kinds["logger"] {
+		runs = append(runs, []string{"log"}, []string{"log", "--level=warn", "--msg=disk almost full", "--label=disk=/dev/sda"})
+	}
+	if kinds["adder"] {
+		runs = append(runs, []string{"add", "10", "20"})
+	}
+	if len(runs) == 0 {
+		t.Skip("plugins/BUILD.bazel ships no greeter, logger or adder")
+	}
+	for _, args := range runs {
+		want := hostOutput(t, dynamic, nil, args...)
+		assert.Equal(t, want, hostOutput(t, static, noPlugins, args...), "%v", args)
+		assert.NotEmpty(t, want, "%v", args)
+	}
 }
 
 func TestAdd(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run([]string{"add", "--plugins=" + pluginsDir(t), "10", "20"}, &stdout, &stderr))
-	assert.Equal(t, "30 (adder 1.0.0)\n", stdout.String())
+	assert.Equal(t, "30 (adder host-test)\n", stdout.String())
 	assert.ErrorIs(t, run([]string{"add", "--plugins=" + pluginsDir(t), "ten", "20"}, &stdout, &stderr), errUsage)
 	assert.ErrorIs(t, run([]string{"add", "1"}, &stdout, &stderr), errUsage)
 }

@@ -18,7 +18,9 @@
 //     dlopen);
 //   - its build manifest (see [BuildManifest], a JSON file next to the .so)
 //     matches the host's expectations in [Config];
-//   - its SHA-256 matches the build manifest and, if configured, an allowlist.
+//   - its SHA-256 matches the build manifest and, if configured, an allowlist;
+//   - with [Loader.LoadKind], it is of the kind asked for: its build manifest
+//     names that [Kind], and its export table holds the kind's symbols.
 //
 // The checked bytes are the bytes that get opened: [Loader.Load] reads the
 // file once, hashing it while copying it into a private 0700 directory, runs
@@ -27,6 +29,20 @@
 // After plugin.Open the loader recovers a panic in the plugin's init, looks up
 // pluginapi.ManifestSymbol and refuses a plugin whose API major version differs
 // from pluginapi.APIVersion before any other symbol is used.
+//
+// # Plugin kinds and bindings
+//
+// The loader knows no kind of plugin. Each kind (greeter, logger, ...) is
+// declared in pluginapi, and a generated bindings package per kind declares
+// its [Kind] as Spec and binds to [Symbols] with [Lookup], [LookupVar] and
+// [LookupFunc], which fail with typed errors where a type assertion on
+// plugin.Lookup's result would panic. A host loads a plugin of a kind with
+// [Loader.LoadKind], which refuses one of another kind, or without the
+// kind's symbols, before its code runs.
+//
+// Symbols is implemented by an opened [*Plugin] and by a [*StaticPlugin], a
+// plugin linked into the host and registered with [RegisterStatic] (for
+// platforms without -buildmode=plugin), so the same bindings serve both.
 //
 // # Loaded plugins are process-wide
 //

@@ -61,12 +61,17 @@ var (
 	// ErrOpen: plugin.Open failed for a reason the runtime reports only as a
 	// string that this package does not recognise. See *OpenError.
 	ErrOpen = errors.New("plugin open failed")
-	// ErrSymbolMissing: the plugin does not export a symbol.
+	// ErrSymbolMissing: the plugin does not export a symbol, or, for
+	// Loader.LoadKind, its export table could not be read to tell.
 	// See *SymbolMissingError.
 	ErrSymbolMissing = errors.New("plugin symbol missing")
-	// ErrSymbolType: an exported symbol has another type than expected.
+	// ErrSymbolType: an exported symbol has another type than expected,
+	// or is a function where a variable was expected or the reverse.
 	// See *SymbolTypeError.
 	ErrSymbolType = errors.New("plugin symbol has the wrong type")
+	// ErrWrongKind: the plugin's build manifest names another plugin kind
+	// than the one Loader.LoadKind was asked for, or none. See *KindError.
+	ErrWrongKind = errors.New("plugin of another kind")
 	// ErrAPIVersion: the plugin's manifest names a pluginapi major version
 	// the host does not support. See *APIVersionError and *Mismatch.
 	ErrAPIVersion = errors.New("plugin API version unsupported")
@@ -101,6 +106,7 @@ var codes = []struct {
 	{ErrOpen, "open_failed"},
 	{ErrSymbolMissing, "symbol_missing"},
 	{ErrSymbolType, "symbol_type"},
+	{ErrWrongKind, "wrong_kind"},
 	{ErrAPIVersion, "api_version"},
 	{ErrIdentity, "identity"},
 }
@@ -378,14 +384,25 @@ func (e *OpenError) Error() string {
 
 func (e *OpenError) Unwrap() []error { return []error{ErrOpen, e.Err} }
 
-// SymbolMissingError reports a symbol the plugin does not export.
+// SymbolMissingError reports a symbol the plugin does not export, found by
+// a lookup in an open plugin or, for Loader.LoadKind, in the file's export
+// table before it is opened.
 type SymbolMissingError struct {
-	Plugin string // the plugin's file
+	Plugin string // Symbols.Origin: the plugin's file, or "static:" and its name
 	Symbol string
-	Err    error // the plugin package's error
+	// ExportsUnreadable is set when LoadKind could not read the file's
+	// export table at all, so Symbol (the first one the kind needs) could
+	// not be looked for. The plugin is refused rather than opened on
+	// trust: opening it runs its init.
+	ExportsUnreadable bool
+	Err               error // the plugin package's error
 }
 
 func (e *SymbolMissingError) Error() string {
+	if e.ExportsUnreadable {
+		return fmt.Sprintf("loader: %s: %v: %s: the file's export table could not be read, so the symbols its kind needs could not be checked before opening it; check the file with Inspect (is .dynsym stripped?) and rebuild it with go_plugin",
+			e.Plugin, ErrSymbolMissing, e.Symbol)
+	}
 	return fmt.Sprintf("loader: %s: %v: %s; export it from the plugin's main package (a top-level var or func) and rebuild",
 		e.Plugin, ErrSymbolMissing, e.Symbol)
 }
@@ -396,8 +413,8 @@ func (e *SymbolMissingError) Unwrap() []error { return nonNil(ErrSymbolMissing, 
 type SymbolTypeError struct {
 	Plugin string
 	Symbol string
-	Want   string // the type the host asked for
-	Got    string // the symbol's type (a pointer for variables)
+	Want   string // the type the host asked for, or "an exported variable" / "an exported function"
+	Got    string // the symbol's type (a pointer for variables), or what it is
 }
 
 func (e *SymbolTypeError) Error() string {
@@ -406,6 +423,31 @@ func (e *SymbolTypeError) Error() string {
 }
 
 func (e *SymbolTypeError) Unwrap() error { return ErrSymbolType }
+
+// KindError reports a plugin whose build manifest names another plugin kind
+// than the one Loader.LoadKind was asked for. It is found before the plugin
+// is opened, so a folder holding plugins of several kinds costs nothing but
+// this error: none of the other plugins' code runs.
+type KindError struct {
+	Path string
+	Want string // the Kind.Name asked for
+	Got  string // BuildManifest.Kind; "" when the manifest predates kinds
+}
+
+func (e *KindError) Error() string {
+	switch {
+	case e.Want == "":
+		return fmt.Sprintf("loader: %s: %v: the host asked for a plugin of no kind (an empty Kind.Name), the build manifest says %s; fix the host's Kind, or regenerate its kind bindings",
+			e.Path, ErrWrongKind, orNone(e.Got))
+	case e.Got == "":
+		return fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest names no kind (it was written before plugin kinds); rebuild the plugin with go_plugin(kind = %q)",
+			e.Path, ErrWrongKind, e.Want, e.Want)
+	}
+	return fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest says %s; put the plugin where %s plugins are looked for, or, if it is meant to be of kind %s, rebuild it with go_plugin(kind = %q)",
+		e.Path, ErrWrongKind, e.Want, e.Got, e.Got, e.Want, e.Want)
+}
+
+func (e *KindError) Unwrap() error { return ErrWrongKind }
 
 // APIVersionError reports a plugin built against an unsupported pluginapi.
 type APIVersionError struct {
@@ -467,6 +509,7 @@ var (
 	_ error = (*OpenError)(nil)
 	_ error = (*SymbolMissingError)(nil)
 	_ error = (*SymbolTypeError)(nil)
+	_ error = (*KindError)(nil)
 	_ error = (*APIVersionError)(nil)
 	_ error = (*IdentityError)(nil)
 )

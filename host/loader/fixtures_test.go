@@ -14,7 +14,7 @@ import (
 )
 
 // fixtureNames are the plugins under testdata/plugins/<name>.
-var fixtureNames = []string{"good", "badtypes", "badmanifest", "oldapi", "initpanic", "nomanifest", "exporttypes", "rebuild_v1", "rebuild_v2"}
+var fixtureNames = []string{"good", "badtypes", "badmanifest", "oldapi", "initpanic", "nomanifest", "exporttypes", "rebuild_v1", "rebuild_v2", "greeterkind", "initexit"}
 
 // FixtureEnv names the environment variable through which a build system
 // hands a test the fixture plugin name, e.g. LOADER_TESTPLUGIN_GOOD_SO. Its

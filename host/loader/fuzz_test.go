@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -32,8 +33,9 @@ func elfHeader(typ elf.Type, machine elf.Machine) []byte {
 	return b.Bytes()
 }
 
-// FuzzPrecheck feeds arbitrary bytes to the pre-open check: it must never
-// panic, and every failure must be one of the typed errors.
+// FuzzPrecheck feeds arbitrary bytes to the pre-open check, LoadKind's
+// checks included: it must never panic, and every failure must be one of
+// the typed errors.
 func FuzzPrecheck(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("\x7fELF"))
@@ -56,21 +58,18 @@ func FuzzPrecheck(f *testing.F) {
 			}
 		}
 	}
+	kind := &Kind{Name: "greeter", Symbols: []KindSymbol{{Name: "Greeter"}, {Name: "Hello", Func: true}}}
 	known := make([]error, len(codes))
 	for i, c := range codes {
 		known[i] = c.err
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sum := sha256.Sum256(data)
-		err := precheckReader("fuzz.so", bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:]), Config{GOARCH: "amd64"})
-		if err == nil {
-			return
-		}
-		for _, k := range known {
-			if errors.Is(err, k) {
-				return
+		for _, k := range []*Kind{nil, kind} {
+			err := precheckReader("fuzz.so", bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:]), Config{GOARCH: "amd64"}, k)
+			if err != nil && !slices.ContainsFunc(known, func(s error) bool { return errors.Is(err, s) }) {
+				t.Fatalf("untyped error: %v", err)
 			}
 		}
-		t.Fatalf("untyped error: %v", err)
 	})
 }

@@ -25,7 +25,8 @@ type Inspection struct {
 	ExportsNote   string   `json:"exports_note,omitempty"`
 	// Stripped is true when the file has no .symtab.
 	Stripped bool `json:"stripped"`
-	// BuildManifest is the manifest found next to the file, if valid.
+	// BuildManifest is the manifest found next to the file, if valid; its
+	// kind ("kind") tells which kind of plugin the file is.
 	BuildManifest *BuildManifest `json:"build_manifest,omitempty"`
 	Verdict       Verdict        `json:"verdict"`
 }
@@ -86,7 +87,7 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 	}
 	defer st.close()
 	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	a := precheck(st, bm, bmErr, &cfg)
+	a := precheck(st, bm, bmErr, &cfg, nil)
 
 	in := &Inspection{Path: path, SHA256: st.sha256, Size: st.size, BuildManifest: bm, Exports: []Export{}}
 	if a.facts == nil && a.fatal != nil && !errors.Is(a.fatal, ErrNotELF) {
@@ -161,7 +162,7 @@ func (l *Loader) Precheck(path string) error {
 	}
 	defer st.close()
 	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	return precheck(st, bm, bmErr, &cfg).err(path)
+	return precheck(st, bm, bmErr, &cfg, nil).err(path)
 }
 
 func problem(err error) Problem {

@@ -13,7 +13,7 @@ import (
 
 func TestInspectGood(t *testing.T) {
 	so := copyFixture(t, "good", t.TempDir(), "good.so")
-	writeManifest(t, so, "loadertest/good", nil)
+	writeKindManifest(t, so, "loadertest/good", "greeter", nil)
 	in, err := New(testConfig()).Inspect(so)
 	require.NoError(t, err)
 
@@ -46,6 +46,9 @@ func TestInspectGood(t *testing.T) {
 	for _, k := range []string{"path", "sha256", "size", "elf", "build_info", "plugin_path", "exports", "stripped", "build_manifest", "verdict"} {
 		assert.Contains(t, fields, k)
 	}
+	// The manifest's kind, for `host inspect` to show.
+	require.IsType(t, map[string]any{}, fields["build_manifest"])
+	assert.Equal(t, "greeter", fields["build_manifest"].(map[string]any)["kind"])
 }
 
 func TestInspectStripped(t *testing.T) {

@@ -76,7 +76,7 @@ var registry struct {
 // after plugin.Open was called (an init panic, an identity error) fails the
 // same way on every later Load, without being opened again.
 func (l *Loader) Load(path string) (*Plugin, error) {
-	return l.load(path, false)
+	return l.load(path, false, nil)
 }
 
 // Reload loads a new build of a plugin: like Load, but when the plugin's
@@ -90,10 +90,13 @@ func (l *Loader) Load(path string) (*Plugin, error) {
 // other bytes under a plugin path already loaded still fail with
 // *AlreadyLoadedError, because the runtime would return the old code.
 func (l *Loader) Reload(path string) (*Plugin, error) {
-	return l.load(path, true)
+	return l.load(path, true, nil)
 }
 
-func (l *Loader) load(path string, supersede bool) (*Plugin, error) {
+// load is Load and Reload, and with a kind LoadKind and ReloadKind. Every
+// check that needs no plugin code, the kind's included, runs before claim,
+// so a plugin refused by one leaves no trace in the registry.
+func (l *Loader) load(path string, supersede bool, kind *Kind) (*Plugin, error) {
 	cfg := l.cfg
 	var tm LoadTimings
 	start := time.Now()
@@ -105,7 +108,7 @@ func (l *Loader) load(path string, supersede bool) (*Plugin, error) {
 	tm.Stage = time.Since(start)
 	start = time.Now()
 	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	a := precheck(st, bm, bmErr, &cfg)
+	a := precheck(st, bm, bmErr, &cfg, kind)
 	if err := a.err(path); err != nil {
 		return nil, err
 	}

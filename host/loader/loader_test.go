@@ -18,11 +18,17 @@ import (
 )
 
 // writeManifest writes a build manifest for the plugin at so that matches
-// the test host, after edit changes it.
+// the test host and names no kind, after edit changes it.
 func writeManifest(t *testing.T, so, name string, edit func(*BuildManifest)) {
 	t.Helper()
+	writeKindManifest(t, so, name, "", edit)
+}
+
+// writeKindManifest is writeManifest for a plugin of kind.
+func writeKindManifest(t *testing.T, so, name, kind string, edit func(*BuildManifest)) {
+	t.Helper()
 	cfg := testConfig()
-	bm, err := NewBuildManifest(so, name, cfg.GoVersion, FlagsFingerprint([]string{"-race"}), pluginapi.APIVersion, map[string]string{"github.com/stretchr/testify": "v1.12.1"})
+	bm, err := NewBuildManifest(so, name, kind, cfg.GoVersion, FlagsFingerprint([]string{"-race"}), pluginapi.APIVersion, map[string]string{"github.com/stretchr/testify": "v1.12.1"})
 	require.NoError(t, err)
 	if edit != nil {
 		edit(bm)
@@ -246,7 +252,7 @@ func TestLoadGood(t *testing.T) {
 	assert.Positive(t, p.Timings.Open, "open")
 	assert.Positive(t, p.Timings.Identify, "identify")
 
-	g, err := p.Greeter()
+	g, err := Lookup[pluginapi.Greeter](p, pluginapi.GreeterSymbol)
 	require.NoError(t, err)
 	assert.Equal(t, "hello from good", g.Greet())
 
@@ -258,10 +264,11 @@ func TestLoadGood(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "loadertest/good", m.Name)
 
-	_, err = p.Logger()
+	_, err = Lookup[pluginapi.Logger](p, pluginapi.LoggerSymbol)
 	var missing *SymbolMissingError
 	require.ErrorAs(t, err, &missing)
 	assert.Equal(t, pluginapi.LoggerSymbol, missing.Symbol)
+	assert.Equal(t, so, missing.Plugin)
 
 	// Reopening the path, or the same bytes elsewhere, gives the plugin
 	// already loaded.
@@ -279,13 +286,13 @@ func TestLookupWrongType(t *testing.T) {
 	p, err := New(testConfig()).Load(copyFixture(t, "badtypes", t.TempDir(), "badtypes.so"))
 	require.NoError(t, err)
 
-	_, err = p.Greeter()
+	_, err = Lookup[pluginapi.Greeter](p, pluginapi.GreeterSymbol)
 	var te *SymbolTypeError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, "pluginapi.Greeter", te.Want)
 	assert.Equal(t, "*int", te.Got)
 
-	_, err = p.Logger()
+	_, err = Lookup[pluginapi.Logger](p, pluginapi.LoggerSymbol)
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, "*pluginapi.Logger (holding nil)", te.Got)
 
@@ -351,10 +358,10 @@ func TestReloadTakesOverTheName(t *testing.T) {
 	v2, err := l.Reload(next)
 	require.NoError(t, err)
 	assert.NotEqual(t, v1.PluginPath, v2.PluginPath)
-	g2, err := v2.Greeter()
+	g2, err := Lookup[pluginapi.Greeter](v2, pluginapi.GreeterSymbol)
 	require.NoError(t, err)
 	assert.Equal(t, "hello from build 2", g2.Greet())
-	g1, err := v1.Greeter()
+	g1, err := Lookup[pluginapi.Greeter](v1, pluginapi.GreeterSymbol)
 	require.NoError(t, err)
 	assert.Equal(t, "hello from build 1", g1.Greet())
 	assert.Contains(t, Loaded(), v2)

@@ -42,9 +42,13 @@ var BuildManifestSchema string
 type BuildManifest struct {
 	SchemaVersion int    `json:"schema_version"`
 	Plugin        string `json:"plugin"`
-	SHA256        string `json:"sha256"`
-	Size          int64  `json:"size"`
-	GoVersion     string `json:"go_version"`
+	// Kind is the plugin's kind (go_plugin(kind = ...)), which
+	// Loader.LoadKind compares with the Kind it was asked for; "" in
+	// manifests written before kinds, which still parse.
+	Kind      string `json:"kind"`
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+	GoVersion string `json:"go_version"`
 	// BuildFlagsFingerprint is FlagsFingerprint of the flag set the plugin
 	// was compiled and linked with.
 	BuildFlagsFingerprint string `json:"build_flags_fingerprint"`
@@ -79,9 +83,9 @@ func FlagsFingerprint(flags []string) string {
 }
 
 // NewBuildManifest computes the SHA-256 and size of the plugin at soPath and
-// returns its manifest with the other fields as given. Build tools and tests
-// use it; the loader only reads manifests.
-func NewBuildManifest(soPath, plugin, goVersion, flagsFingerprint, apiVersion string, sharedDeps map[string]string) (*BuildManifest, error) {
+// returns its manifest with the other fields as given (kind may be "").
+// Build tools and tests use it; the loader only reads manifests.
+func NewBuildManifest(soPath, plugin, kind, goVersion, flagsFingerprint, apiVersion string, sharedDeps map[string]string) (*BuildManifest, error) {
 	f, err := os.Open(soPath)
 	if err != nil {
 		return nil, err
@@ -98,6 +102,7 @@ func NewBuildManifest(soPath, plugin, goVersion, flagsFingerprint, apiVersion st
 	return &BuildManifest{
 		SchemaVersion:         BuildManifestSchemaVersion,
 		Plugin:                plugin,
+		Kind:                  kind,
 		SHA256:                hex.EncodeToString(h.Sum(nil)),
 		Size:                  n,
 		GoVersion:             goVersion,
@@ -122,6 +127,9 @@ var (
 	sha256Re      = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	fingerprintRe = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	semverRe      = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+`)
+	// kindRe is what a kind's name looks like: a lower-case Go
+	// identifier, so that it can name the kind's generated package too.
+	kindRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
 // Validate checks the manifest against BuildManifestSchema's constraints and
@@ -134,6 +142,9 @@ func (m *BuildManifest) Validate() error {
 	}
 	if m.Plugin == "" {
 		bad("plugin is empty")
+	}
+	if m.Kind != "" && !kindRe.MatchString(m.Kind) {
+		bad("kind %q is not a lower-case name ([a-z][a-z0-9_]*)", m.Kind)
 	}
 	if !sha256Re.MatchString(m.SHA256) {
 		bad("sha256 %q is not 64 lower-case hex digits", m.SHA256)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ func validManifest() *BuildManifest {
 	return &BuildManifest{
 		SchemaVersion:         BuildManifestSchemaVersion,
 		Plugin:                "greeter/english",
+		Kind:                  "greeter",
 		SHA256:                strings.Repeat("ab", 32),
 		Size:                  1234,
 		GoVersion:             "go1.26.8",
@@ -54,6 +56,47 @@ func TestBuildManifestValidate(t *testing.T) {
 	assert.Error(t, err)
 }
 
+func TestBuildManifestKind(t *testing.T) {
+	for _, kind := range []string{"", "greeter", "adder", "key_value2"} {
+		m := validManifest()
+		m.Kind = kind
+		assert.NoError(t, m.Validate(), "%q", kind)
+	}
+	for _, kind := range []string{"Greeter", "2greeter", "_greeter", "greeter/english", "greeter-x", " greeter"} {
+		m := validManifest()
+		m.Kind = kind
+		err := m.Validate()
+		require.Error(t, err, "%q", kind)
+		assert.Contains(t, err.Error(), "kind")
+	}
+
+	// A manifest written before kinds, without the field, still parses.
+	old := validManifest()
+	old.Kind = ""
+	data, err := json.Marshal(old)
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(data, &fields))
+	delete(fields, "kind")
+	data, err = json.Marshal(fields)
+	require.NoError(t, err)
+	got, err := ParseBuildManifest(data)
+	require.NoError(t, err)
+	assert.Equal(t, old, got)
+
+	// The kind is written right after the plugin's name.
+	data, err = validManifest().Marshal()
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"plugin": "greeter/english",`+"\n"+`  "kind": "greeter",`)
+
+	so := writeFile(t, t.TempDir(), "x.so", []byte("not really a plugin"))
+	m, err := NewBuildManifest(so, "greeter/x", "greeter", "go1.26.8", FlagsFingerprint(nil), "1.0.0", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "greeter", m.Kind)
+	assert.Equal(t, "greeter/x", m.Plugin)
+	assert.Equal(t, "1.0.0", m.PluginAPIVersion)
+}
+
 // TestBuildManifestSchemaMatchesType keeps the embedded JSON schema and the
 // Go type from drifting apart.
 func TestBuildManifestSchemaMatchesType(t *testing.T) {
@@ -78,7 +121,29 @@ func TestBuildManifestSchemaMatchesType(t *testing.T) {
 	required := append([]string(nil), schema.Required...)
 	sort.Strings(required)
 	assert.Equal(t, tags, props)
-	assert.Equal(t, tags, required)
+	// Every field is required but kind, which manifests written before
+	// kinds lack.
+	var wantRequired []string
+	for _, tag := range tags {
+		if tag != "kind" {
+			wantRequired = append(wantRequired, tag)
+		}
+	}
+	assert.Equal(t, wantRequired, required)
+
+	var kind struct {
+		Type    string `json:"type"`
+		Pattern string `json:"pattern"`
+	}
+	require.NoError(t, json.Unmarshal(schema.Properties["kind"], &kind))
+	assert.Equal(t, "string", kind.Type)
+	re := regexp.MustCompile(kind.Pattern)
+	for _, k := range []string{"", "greeter", "key_value2"} {
+		assert.True(t, re.MatchString(k), "%q", k)
+	}
+	for _, k := range []string{"Greeter", "2x", "a-b"} {
+		assert.False(t, re.MatchString(k), "%q", k)
+	}
 }
 
 func TestFlagsFingerprint(t *testing.T) {

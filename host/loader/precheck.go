@@ -23,16 +23,19 @@ type analysis struct {
 	packages   []string // packages whose hash differs from the host's
 	// hostHashesKnown tells whether the package comparison ran.
 	hostHashesKnown bool
+	// kind holds what LoadKind's checks found (checkKind).
+	kind []error
 }
 
-// err folds the analysis into the one error a caller acts on. The toolchain,
-// flag and dependency differences come first because they are the causes of
-// package mismatches.
+// err folds the analysis into the one error a caller acts on. A plugin of
+// another kind, or without the kind's symbols, is the wrong file whatever
+// its build, so that comes first. The toolchain, flag and dependency
+// differences come next because they are the causes of package mismatches.
 func (a *analysis) err(path string) error {
 	if a.fatal != nil {
 		return a.fatal
 	}
-	var errs []error
+	errs := append([]error(nil), a.kind...)
 	if len(a.mismatches) > 0 {
 		errs = append(errs, &IncompatibleError{Path: path, Mismatches: a.mismatches})
 	}
@@ -46,8 +49,9 @@ func (a *analysis) err(path string) error {
 }
 
 // precheck runs every check that needs no plugin code on the bytes in st,
-// with the build manifest bm (nil if none) or the error reading it.
-func precheck(st *staged, bm *BuildManifest, bmErr error, cfg *Config) *analysis {
+// with the build manifest bm (nil if none) or the error reading it, and
+// LoadKind's checks when kind is not nil.
+func precheck(st *staged, bm *BuildManifest, bmErr error, cfg *Config, kind *Kind) *analysis {
 	a := &analysis{manifest: bm}
 	path := st.path
 
@@ -115,6 +119,10 @@ func precheck(st *staged, bm *BuildManifest, bmErr error, cfg *Config) *analysis
 			// The manifest is about another build than the file next to it.
 			add(ErrManifestInvalid, "go_version (build manifest vs build info)", facts.BuildInfo.GoVersion, bm.GoVersion)
 		}
+	}
+
+	if kind != nil {
+		a.kind = checkKind(path, bm, facts, kind)
 	}
 
 	// The runtime's own test, made early: every package both sides link
@@ -226,9 +234,10 @@ func major(v string) string {
 }
 
 // precheckReader runs the pre-open check on an in-memory file, without
-// permission checks or build manifest: the fuzz target's entry point.
-func precheckReader(name string, r io.ReaderAt, size int64, sum string, cfg Config) error {
+// permission checks or build manifest, with LoadKind's checks when kind is
+// not nil: the fuzz target's entry point.
+func precheckReader(name string, r io.ReaderAt, size int64, sum string, cfg Config, kind *Kind) error {
 	cfg = cfg.withDefaults()
 	st := &staged{path: name, r: r, size: size, sha256: sum}
-	return precheck(st, nil, nil, &cfg).err(name)
+	return precheck(st, nil, nil, &cfg, kind).err(name)
 }

@@ -65,6 +65,15 @@ func Runfile(t testing.TB, env string) string {
 	return p
 }
 
+// Resolve finds a runfiles path, one of $(rlocationpaths), in the test's
+// runfiles.
+func Resolve(t testing.TB, rel string) string {
+	t.Helper()
+	p, ok := resolve(rel)
+	require.True(t, ok, "not in the runfiles: %s", rel)
+	return p
+}
+
 // resolve finds a runfiles path in the test's runfiles.
 func resolve(rel string) (string, bool) {
 	for _, root := range []string{os.Getenv("RUNFILES_DIR"), os.Getenv("TEST_SRCDIR")} {

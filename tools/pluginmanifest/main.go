@@ -117,6 +117,7 @@ func runPlugin(args []string, stderr io.Writer) error {
 	so := fs.String("so", "", "the plugin .so")
 	out := fs.String("out", "", "where to write the build manifest")
 	name := fs.String("name", "", "the plugin's name; must equal its PluginManifest.Name")
+	kind := fs.String("kind", "", "the plugin's kind, e.g. greeter; the host's loader compares it with the kind it loads")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func runPlugin(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := loader.NewBuildManifest(*so, *name, "go"+in.goVersion, loader.FlagsFingerprint(in.flags), api, deps)
+	m, err := loader.NewBuildManifest(*so, *name, *kind, "go"+in.goVersion, loader.FlagsFingerprint(in.flags), api, deps)
 	if err != nil {
 		return err
 	}
