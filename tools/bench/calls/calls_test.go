@@ -1,9 +1,11 @@
 // Package calls measures, in one binary, what calling one function costs
-// through each way plugkit is compared with (issue #7): AddTwoInts of
-// plugins/adder and the english Greeter's Greet, called
+// through each way plugkit is compared with: AddTwoInts of an adder plugin
+// and Greet of a greeter (tools/bench/fixtures), called
 //
 //   - direct: linked into this binary, an ordinary Go call;
-//   - bindings: through plugkit's generated bindings of the real .so;
+//   - kind: through the kind's bindings (pluginapi/kinds), as the host
+//     calls every plugin;
+//   - bindings: through bindgen's per-plugin bindings of the real .so;
 //   - lookup: through plugin.Lookup and a type assertion on every call;
 //   - netrpc, grpc: through hashicorp/go-plugin, in a server process
 //     (tools/bench/rpcplugin) that links the same packages;
@@ -36,10 +38,12 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"example.com/plugkit/pluginapi"
-	"example.com/plugkit/plugins/adder"
-	adderbindings "example.com/plugkit/plugins/adder/plugin_bindings"
-	"example.com/plugkit/plugins/greeter/english"
-	greeterbindings "example.com/plugkit/plugins/greeter/english/plugin_bindings"
+	adderkind "example.com/plugkit/pluginapi/kinds/adder"
+	greeterkind "example.com/plugkit/pluginapi/kinds/greeter"
+	"example.com/plugkit/tools/bench/fixtures/adder"
+	adderbindings "example.com/plugkit/tools/bench/fixtures/adder/plugin_bindings"
+	english "example.com/plugkit/tools/bench/fixtures/greeter"
+	greeterbindings "example.com/plugkit/tools/bench/fixtures/greeter/plugin_bindings"
 	"example.com/plugkit/tools/bench/rpcplugin/shared"
 )
 
@@ -84,6 +88,31 @@ func bindGreeter(tb testing.TB) pluginapi.Greeter {
 	api, err := greeterbindings.BindPluginAPI(runfile(tb, "ENGLISH_SO"))
 	require.NoError(tb, err)
 	return *api.Greeter
+}
+
+// opened is a plugin.Open'd .so as kind bindings bind it; the host binds
+// a *loader.Plugin, whose Lookup is the same call.
+type opened struct {
+	*plugin.Plugin
+	path string
+}
+
+func (o opened) Origin() string { return o.path }
+
+// bindAdderKind binds the adder kind's bindings to the real .so.
+func bindAdderKind(tb testing.TB) *adderkind.Plugin {
+	tb.Helper()
+	api, err := adderkind.Bind(opened{openPlugin(tb, "ADDER_SO"), "adder.so"})
+	require.NoError(tb, err)
+	return api
+}
+
+// bindGreeterKind binds the greeter kind's bindings to the real .so.
+func bindGreeterKind(tb testing.TB) pluginapi.Greeter {
+	tb.Helper()
+	api, err := greeterkind.Bind(opened{openPlugin(tb, "ENGLISH_SO"), "greeter.so"})
+	require.NoError(tb, err)
+	return api.Greeter
 }
 
 // openPlugin opens a .so once; the lookup mechanism looks its symbols up on
@@ -198,14 +227,14 @@ func dispense[T any](tb testing.TB, mech, name string) T {
 	return v
 }
 
-// interpretedAdder is plugins/adder's AddTwoInts, as yaegi interprets it: the
+// interpretedAdder is the adder fixture's AddTwoInts, as yaegi interprets it: the
 // same function body, in a package of its own with nothing imported.
 const interpretedAdder = `package adder
 
 func AddTwoInts(a, b int) int { return a + b }
 `
 
-// interpretedGreeter is plugins/greeter/english's Greeter, as yaegi
+// interpretedGreeter is the greeter fixture's Greeter, as yaegi
 // interprets it: the same unexported type and method, assigned to an
 // exported pluginapi.Greeter. The interpreter imports pluginapi from this
 // binary (pluginapiExports), so the host gets the Greeter as the interface it
@@ -278,6 +307,10 @@ func TestMechanismsAgree(t *testing.T) {
 		assert.Equal(t, wantSum, directAddTwoInts(a, b))
 		assert.Equal(t, wantGreeting, english.Greeter.Greet())
 	})
+	t.Run("kind", func(t *testing.T) {
+		assert.Equal(t, wantSum, bindAdderKind(t).AddTwoInts(a, b))
+		assert.Equal(t, wantGreeting, bindGreeterKind(t).Greet())
+	})
 	t.Run("bindings", func(t *testing.T) {
 		assert.Equal(t, wantSum, bindAdder(t).AddTwoInts(a, b))
 		assert.Equal(t, wantGreeting, bindGreeter(t).Greet())
@@ -311,6 +344,13 @@ func BenchmarkAddTwoInts(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkInt = directAddTwoInts(2, 3)
+		}
+	})
+	b.Run("kind", func(b *testing.B) {
+		api := bindAdderKind(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkInt = api.AddTwoInts(2, 3)
 		}
 	})
 	b.Run("bindings", func(b *testing.B) {
@@ -358,6 +398,13 @@ func BenchmarkGreet(b *testing.B) {
 	// pluginapi.Greeter, an interface call, as a host does.
 	b.Run("direct", func(b *testing.B) {
 		g := english.Greeter
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkString = g.Greet()
+		}
+	})
+	b.Run("kind", func(b *testing.B) {
+		g := bindGreeterKind(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			sinkString = g.Greet()

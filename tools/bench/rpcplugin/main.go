@@ -1,6 +1,6 @@
 // Command rpcplugin is the hashicorp/go-plugin server of the call-cost
-// benchmarks (tools/bench/calls): it serves plugins/adder's AddTwoInts and
-// plugins/greeter/english's Greeter, linked in statically, over net/rpc or
+// benchmarks (tools/bench/calls): it serves the adder fixture's AddTwoInts and
+// the greeter fixture's Greeter, linked in statically, over net/rpc or
 // gRPC, whichever the host asks for. A host starts it; run by hand, it
 // refuses (go-plugin's handshake).
 package main
@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"example.com/plugkit/pluginapi"
-	"example.com/plugkit/plugins/adder"
-	"example.com/plugkit/plugins/greeter/english"
+	"example.com/plugkit/tools/bench/fixtures/adder"
+	english "example.com/plugkit/tools/bench/fixtures/greeter"
 	"example.com/plugkit/tools/bench/rpcplugin/shared"
 )
 

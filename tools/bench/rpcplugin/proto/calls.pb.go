@@ -5,19 +5,25 @@
 // source: tools/bench/rpcplugin/proto/calls.proto
 
 // The messages and services of the go-plugin side of the call-cost
-// benchmarks (tools/bench/calls): the same two calls the plugkit plugins
+// benchmarks (tools/bench/calls): the same two calls the example plugins
 // export, AddTwoInts and Greet, as gRPC methods.
 //
 // The .pb.go files beside this one are generated and checked in, so the build
-// needs no protoc. Regenerate them from the repository root after a change,
-// with protoc, protoc-gen-go v1.36.6 (the google.golang.org/protobuf version in
-// go.mod) and protoc-gen-go-grpc v1.3.0 (its code needs grpc >= 1.52; later
-// versions need a newer grpc than go.mod holds) on PATH
+// needs no protoc. Their raw file descriptor holds this file's strings with
+// their lengths, so this file names neither the Go module path (no go_package
+// option: the M flags below give the import path) nor the project name (the
+// package is bench.rpcplugin), and a fork (tools/fork) leaves the generated
+// files as they are. Regenerate them from the repository root after a change,
+// with protoc (v3.21.12, Debian's protobuf-compiler), protoc-gen-go v1.36.6
+// (the google.golang.org/protobuf version in go.mod) and protoc-gen-go-grpc
+// v1.3.0 (its code needs grpc >= 1.52; later versions need a newer grpc than
+// go.mod holds) on PATH
 // (go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6
 // google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.3.0):
 //
-//   protoc --go_out=. --go_opt=paths=source_relative \
-//     --go-grpc_out=. --go-grpc_opt=paths=source_relative \
+//   M=Mtools/bench/rpcplugin/proto/calls.proto=$(go list -m)/tools/bench/rpcplugin/proto
+//   protoc --go_out=. --go_opt=paths=source_relative,$M \
+//     --go-grpc_out=. --go-grpc_opt=paths=source_relative,$M \
 //     tools/bench/rpcplugin/proto/calls.proto
 
 package proto
@@ -217,7 +223,7 @@ var File_tools_bench_rpcplugin_proto_calls_proto protoreflect.FileDescriptor
 
 const file_tools_bench_rpcplugin_proto_calls_proto_rawDesc = "" +
 	"\n" +
-	"'tools/bench/rpcplugin/proto/calls.proto\x12\x17plugkit.bench.rpcplugin\"(\n" +
+	"'tools/bench/rpcplugin/proto/calls.proto\x12\x0fbench.rpcplugin\"(\n" +
 	"\n" +
 	"AddRequest\x12\f\n" +
 	"\x01a\x18\x01 \x01(\x03R\x01a\x12\f\n" +
@@ -226,12 +232,12 @@ const file_tools_bench_rpcplugin_proto_calls_proto_rawDesc = "" +
 	"\x03sum\x18\x01 \x01(\x03R\x03sum\"\x0e\n" +
 	"\fGreetRequest\"+\n" +
 	"\rGreetResponse\x12\x1a\n" +
-	"\bgreeting\x18\x01 \x01(\tR\bgreeting2`\n" +
-	"\x05Adder\x12W\n" +
+	"\bgreeting\x18\x01 \x01(\tR\bgreeting2P\n" +
+	"\x05Adder\x12G\n" +
 	"\n" +
-	"AddTwoInts\x12#.plugkit.bench.rpcplugin.AddRequest\x1a$.plugkit.bench.rpcplugin.AddResponse2a\n" +
-	"\aGreeter\x12V\n" +
-	"\x05Greet\x12%.plugkit.bench.rpcplugin.GreetRequest\x1a&.plugkit.bench.rpcplugin.GreetResponseB1Z/example.com/plugkit/tools/bench/rpcplugin/protob\x06proto3"
+	"AddTwoInts\x12\x1b.bench.rpcplugin.AddRequest\x1a\x1c.bench.rpcplugin.AddResponse2Q\n" +
+	"\aGreeter\x12F\n" +
+	"\x05Greet\x12\x1d.bench.rpcplugin.GreetRequest\x1a\x1e.bench.rpcplugin.GreetResponseb\x06proto3"
 
 var (
 	file_tools_bench_rpcplugin_proto_calls_proto_rawDescOnce sync.Once
@@ -247,16 +253,16 @@ func file_tools_bench_rpcplugin_proto_calls_proto_rawDescGZIP() []byte {
 
 var file_tools_bench_rpcplugin_proto_calls_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_tools_bench_rpcplugin_proto_calls_proto_goTypes = []any{
-	(*AddRequest)(nil),    // 0: plugkit.bench.rpcplugin.AddRequest
-	(*AddResponse)(nil),   // 1: plugkit.bench.rpcplugin.AddResponse
-	(*GreetRequest)(nil),  // 2: plugkit.bench.rpcplugin.GreetRequest
-	(*GreetResponse)(nil), // 3: plugkit.bench.rpcplugin.GreetResponse
+	(*AddRequest)(nil),    // 0: bench.rpcplugin.AddRequest
+	(*AddResponse)(nil),   // 1: bench.rpcplugin.AddResponse
+	(*GreetRequest)(nil),  // 2: bench.rpcplugin.GreetRequest
+	(*GreetResponse)(nil), // 3: bench.rpcplugin.GreetResponse
 }
 var file_tools_bench_rpcplugin_proto_calls_proto_depIdxs = []int32{
-	0, // 0: plugkit.bench.rpcplugin.Adder.AddTwoInts:input_type -> plugkit.bench.rpcplugin.AddRequest
-	2, // 1: plugkit.bench.rpcplugin.Greeter.Greet:input_type -> plugkit.bench.rpcplugin.GreetRequest
-	1, // 2: plugkit.bench.rpcplugin.Adder.AddTwoInts:output_type -> plugkit.bench.rpcplugin.AddResponse
-	3, // 3: plugkit.bench.rpcplugin.Greeter.Greet:output_type -> plugkit.bench.rpcplugin.GreetResponse
+	0, // 0: bench.rpcplugin.Adder.AddTwoInts:input_type -> bench.rpcplugin.AddRequest
+	2, // 1: bench.rpcplugin.Greeter.Greet:input_type -> bench.rpcplugin.GreetRequest
+	1, // 2: bench.rpcplugin.Adder.AddTwoInts:output_type -> bench.rpcplugin.AddResponse
+	3, // 3: bench.rpcplugin.Greeter.Greet:output_type -> bench.rpcplugin.GreetResponse
 	2, // [2:4] is the sub-list for method output_type
 	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name

@@ -5,19 +5,25 @@
 // source: tools/bench/rpcplugin/proto/calls.proto
 
 // The messages and services of the go-plugin side of the call-cost
-// benchmarks (tools/bench/calls): the same two calls the plugkit plugins
+// benchmarks (tools/bench/calls): the same two calls the example plugins
 // export, AddTwoInts and Greet, as gRPC methods.
 //
 // The .pb.go files beside this one are generated and checked in, so the build
-// needs no protoc. Regenerate them from the repository root after a change,
-// with protoc, protoc-gen-go v1.36.6 (the google.golang.org/protobuf version in
-// go.mod) and protoc-gen-go-grpc v1.3.0 (its code needs grpc >= 1.52; later
-// versions need a newer grpc than go.mod holds) on PATH
+// needs no protoc. Their raw file descriptor holds this file's strings with
+// their lengths, so this file names neither the Go module path (no go_package
+// option: the M flags below give the import path) nor the project name (the
+// package is bench.rpcplugin), and a fork (tools/fork) leaves the generated
+// files as they are. Regenerate them from the repository root after a change,
+// with protoc (v3.21.12, Debian's protobuf-compiler), protoc-gen-go v1.36.6
+// (the google.golang.org/protobuf version in go.mod) and protoc-gen-go-grpc
+// v1.3.0 (its code needs grpc >= 1.52; later versions need a newer grpc than
+// go.mod holds) on PATH
 // (go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6
 // google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.3.0):
 //
-//   protoc --go_out=. --go_opt=paths=source_relative \
-//     --go-grpc_out=. --go-grpc_opt=paths=source_relative \
+//   M=Mtools/bench/rpcplugin/proto/calls.proto=$(go list -m)/tools/bench/rpcplugin/proto
+//   protoc --go_out=. --go_opt=paths=source_relative,$M \
+//     --go-grpc_out=. --go-grpc_opt=paths=source_relative,$M \
 //     tools/bench/rpcplugin/proto/calls.proto
 
 package proto
@@ -35,7 +41,7 @@ import (
 const _ = grpc.SupportPackageIsVersion7
 
 const (
-	Adder_AddTwoInts_FullMethodName = "/plugkit.bench.rpcplugin.Adder/AddTwoInts"
+	Adder_AddTwoInts_FullMethodName = "/bench.rpcplugin.Adder/AddTwoInts"
 )
 
 // AdderClient is the client API for Adder service.
@@ -112,7 +118,7 @@ func _Adder_AddTwoInts_Handler(srv interface{}, ctx context.Context, dec func(in
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Adder_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "plugkit.bench.rpcplugin.Adder",
+	ServiceName: "bench.rpcplugin.Adder",
 	HandlerType: (*AdderServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
@@ -125,7 +131,7 @@ var Adder_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Greeter_Greet_FullMethodName = "/plugkit.bench.rpcplugin.Greeter/Greet"
+	Greeter_Greet_FullMethodName = "/bench.rpcplugin.Greeter/Greet"
 )
 
 // GreeterClient is the client API for Greeter service.
@@ -202,7 +208,7 @@ func _Greeter_Greet_Handler(srv interface{}, ctx context.Context, dec func(inter
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Greeter_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "plugkit.bench.rpcplugin.Greeter",
+	ServiceName: "bench.rpcplugin.Greeter",
 	HandlerType: (*GreeterServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{

@@ -6,7 +6,7 @@
 // One server binary serves both of go-plugin's protocols, net/rpc and gRPC, as
 // two plugin sets (PluginSets) of the same implementations; the host picks
 // one by its protocol version. The calls are those the plugkit plugins
-// export, AddTwoInts (plugins/adder) and Greet (plugins/greeter/english), so
+// export, AddTwoInts and Greet (tools/bench/fixtures), so
 // the benchmarks compare one function reached in different ways.
 package shared
 
@@ -26,7 +26,7 @@ const (
 	GreeterPluginName = "greeter"
 )
 
-// Adder is plugins/adder's AddTwoInts across a process boundary. The error is
+// Adder is the adder fixture's AddTwoInts across a process boundary. The error is
 // the transport's: the in-process function cannot fail, a remote call can.
 type Adder interface {
 	AddTwoInts(a, b int) (int, error)
