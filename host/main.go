@@ -9,7 +9,7 @@
 //	host reload FILE...            load plugins in order, a later build of one taking over its name
 //
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
-// plugins of //plugins:all in the binary's Bazel runfiles, else plugins/
+// plugins of //plugins in the binary's Bazel runfiles, else plugins/
 // beside the binary), anywhere below it: a plugin's kind is what its build
 // manifest says, and the host binds it through that kind's bindings
 // (pluginapi/kinds). Plugins linked into the host (//host:static) come
@@ -107,9 +107,9 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	return nil
 }
 
-// runfilesPlugins is where //plugins:all, the host's data, sits in its
+// runfilesPlugins is where //plugins, the host's data, sits in its
 // runfiles.
-const runfilesPlugins = "_main/plugins/all"
+const runfilesPlugins = "_main/plugins/plugins"
 
 // defaultPluginsDir finds the plugins folder: the environment first, then
 // Bazel runfiles (bazel run and bazel test), then beside the binary.

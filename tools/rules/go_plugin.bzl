@@ -48,7 +48,8 @@ def _plugin_main_impl(ctx):
     archive = ctx.attr.library[GoArchive]
     args = ctx.actions.args()
     args.add("main")
-    args.add("-importpath", archive.data.importpath)
+    # The library's source, and the import path of the plugin's copy of it.
+    args.add("-importpath", ctx.attr.importpath)
     args.add("-out", ctx.outputs.out)
     args.add("-types-out", ctx.outputs.types_out)
     args.add_all(go_sources(archive))
@@ -71,6 +72,7 @@ has the library's deps: the package main then imports that copy alone, so
 it needs no deps of its own, whatever packages the exports' signatures
 name (rules_go checks every import against a target's direct deps).""",
     attrs = {
+        "importpath": attr.string(mandatory = True, doc = "the import path of the plugin's copy of the library"),
         "library": attr.label(mandatory = True, providers = [GoArchive]),
         "out": attr.output(mandatory = True),
         "types_out": attr.output(mandatory = True),
@@ -224,6 +226,7 @@ def go_plugin(
         lib_path = "%s/%s/%s-%s/lib" % (MODULE_PATH, pkg, name, build_id)
         _plugin_main(
             name = name + "_main",
+            importpath = lib_path,
             library = library,
             out = name + "_main.go",
             types_out = name + "_types.go",
