@@ -39,9 +39,11 @@ func main() {
 const usage = `usage: bazel run //tools/fork -- --module PATH --name NAME [--dest DIR] [--dry-run]
 
 Makes this repository another project: rewrites the Go module path (go.mod,
-imports, gazelle directives, importpath attributes, MODULE_PATH in
-tools/rules/go_plugin.bzl, tests, golden files, docs), the Bazel module name
-(module(name = ...) in MODULE.bazel) and the project name in Markdown prose.
+imports, gazelle directives, importpath attributes, tests, golden files,
+docs), the Bazel module name (module(name = ...) in MODULE.bazel) and the
+project name in Markdown prose. It refuses, before it writes anything, to
+change the module path where it stands in data rather than text (a binary
+file, a generated Go string such as a protobuf descriptor): regenerate those.
 docs/forking.md says what is rewritten and what is not.
 
 With --dest, copies the tracked files into DIR (absent or empty) and rewrites
@@ -170,7 +172,7 @@ func fork(o options) error {
 	r := &rewriter{oldModule: oldModule, newModule: o.module, oldName: oldName, newName: o.name}
 	var changes []change
 	var copied []indexEntry
-	var warnings []string
+	var warnings, refused []string
 	for _, e := range entries {
 		if e.Mode&0o170000 == 0o160000 {
 			warnings = append(warnings, fmt.Sprintf("%s: a submodule, not copied or rewritten", e.Path))
@@ -187,13 +189,21 @@ func fork(o options) error {
 		if e.Mode&0o170000 == 0o120000 {
 			continue // a symlink's target is left as it is
 		}
+		if why := r.refusal(e.Path, content); why != "" {
+			refused = append(refused, fmt.Sprintf("%s: %s", e.Path, why))
+			continue
+		}
 		out, n := r.rewrite(e.Path, content)
 		if n > 0 {
 			changes = append(changes, change{e.Path, out, n})
 		}
-		if isBinary(content) && strings.Contains(string(content), oldModule) {
-			warnings = append(warnings, fmt.Sprintf("%s: a binary file that mentions %s, copied as is", e.Path, oldModule))
-		}
+	}
+	// Before anything is copied or written (rewrite.go says why).
+	if len(refused) > 0 {
+		return fmt.Errorf("refusing to fork, nothing written: the old module path or name stands in data, not text, which a rewrite would corrupt:\n  %s\n"+
+			"regenerate each file so that it does not carry the module path (protobuf: a .proto without go_package, the import path from protoc's M flag), "+
+			"or delete it and regenerate it after the fork; commit, and fork again (docs/forking.md)",
+			strings.Join(refused, "\n  "))
 	}
 
 	verb := "rewrote"
