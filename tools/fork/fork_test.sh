@@ -7,12 +7,18 @@
 #      may live anywhere).
 #   2. Checks that no text file of the copy names the old module path, and
 #      makes the copy a git repository of its own (one commit), as a fork is.
-#   3. Scaffolds three plugins in the fork with //tools/newplugin
-#      (greeter/french, logger/syslog, calc), so the fork's build also proves
-#      that new plugins pass gazelle, buildifier and the compatibility suite
-#      under the new module path.
+#   3. Replaces the example plugins, as a team that forks the template does:
+#      deletes every folder under plugins/, empties the PLUGINS list in
+#      plugins/BUILD.bazel, and scaffolds a greeter (greeter/french) and a
+#      logger (logger/syslog) with //tools/newplugin, which lists them there.
+#      It then fills in their methods, as README's "Adding a plugin" says.
 #   4. Runs `tools/bazel --output_base=<work dir>/output_base test //...` in
-#      the copy: every test of the fork, with its own Bazel server.
+#      the copy: every test of the fork, with its own Bazel server, so new
+#      plugins pass gazelle, buildifier and the compatibility suite under the
+#      new module path, and nothing else needed the examples.
+#   5. Runs `host greet --lang=french` and `host log` in the fork, with
+#      //host (the plugins opened as .so files) and //host:static (linked
+#      in), and checks what they print.
 #
 # It takes several minutes on 2 cores (the fork's output base starts empty)
 # and needs the Go module proxy, as a first build does.
@@ -86,7 +92,7 @@ fail() {
 	exit 1
 }
 
-step "1/4 forking $ROOT as $module ($name) into $copy"
+step "1/5 forking $ROOT as $module ($name) into $copy"
 (cd "$ROOT" && tools/bazel build //tools/fork) >"$work/tool-build.log" 2>&1 || {
 	tail -n 20 "$work/tool-build.log" >&2
 	fail "building //tools/fork"
@@ -99,7 +105,7 @@ tool=$(cd "$ROOT" && tools/bazel cquery --output=files //tools/fork 2>/dev/null 
 }
 grep -E '^(rewrote [0-9]|warning:)' "$work/fork.log" | sed 's/^/fork_test:   /' >&2
 
-step "2/4 checking the copy"
+step "2/5 checking the copy"
 old=$(sed -n 's/^module[[:space:]]*//p' "$ROOT/go.mod" | head -n 1)
 if left=$(cd "$copy" && grep -rIl --fixed-strings -- "$old" .); then
 	say "files that still name $old:"
@@ -114,16 +120,34 @@ say "git repository with $(git -C "$copy" ls-files | wc -l) files"
 
 bazel_in_copy() { (cd "$copy" && tools/bazel --output_base="$out" "$@"); }
 
-step "3/4 scaffolding plugins in the fork (tools/newplugin)"
-for plugin in greeter/french logger/syslog calc; do
+step "3/5 replacing the example plugins with scaffolded ones (tools/newplugin)"
+for d in "$copy"/plugins/*/; do
+	rm -rf "$d"
+	say "deleted plugins/$(basename "$d")"
+done
+# The one list: drop every entry; newplugin adds the new ones and formats it.
+sed -i '/^PLUGINS = \[/,/^\]/{/^ *"\/\/plugins\//d}' "$copy/plugins/BUILD.bazel"
+grep -q '"//plugins/' "$copy/plugins/BUILD.bazel" && fail "emptying PLUGINS in plugins/BUILD.bazel"
+for plugin in greeter/french logger/syslog; do
 	bazel_in_copy run --config=ci //tools/newplugin -- "$plugin" >"$work/newplugin.log" 2>&1 || {
 		tail -n 20 "$work/newplugin.log" >&2
 		fail "newplugin $plugin"
 	}
 	say "plugins/$plugin: $(cd "$copy/plugins/$plugin" && ls | tr '\n' ' ')"
 done
+# What a plugin author writes: the greeting, and a logger that prints. The
+# builtin println needs no import, so the BUILD files stay as written.
+fill() { # file, method, body
+	sed -i "/^func (.*) $2(/,/^}/{/^\t\/\/ TODO/d;/^\treturn/d;/^}/i\\\t$3
+}" "$1"
+}
+fill "$copy/plugins/greeter/french/french.go" Greet "return \"Bonjour l'univers\""
+for level in Log Info Warn; do
+	fill "$copy/plugins/logger/syslog/syslog.go" "$level" "println(\"syslog $level:\", msg)"
+done
+grep -q "Bonjour" "$copy/plugins/greeter/french/french.go" || fail "filling in french.go's Greet"
 
-step "4/4 tools/bazel --output_base=$out test //... (in $copy)"
+step "4/5 tools/bazel --output_base=$out test //... (in $copy)"
 log=$work/test.log
 say "log in $log"
 rc=0
@@ -131,7 +155,7 @@ bazel_in_copy test --config=ci //... >"$log" 2>&1 || rc=$?
 grep -E '^INFO: (Elapsed time|Build completed|[0-9,]+ processes)|^Executed|tests? pass' "$log" | sed 's/^/fork_test: /' >&2 || true
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
 failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)' "$log" || true)
-for t in //plugins/greeter/french:plugin_compat_test //plugins/logger/syslog:plugin_compat_test //plugins/calc:plugin_compat_test //:gazelle_test //tools/lint:buildifier_test //tools/fork:fork_test; do
+for t in //plugins/greeter/french:plugin_compat_test //plugins/logger/syslog:plugin_compat_test //host:host_test //:gazelle_test //tools/lint:buildifier_test //tools/fork:fork_test; do
 	grep -qE "^$t +(\(cached\) )?PASSED" "$log" || {
 		say "$t did not pass"
 		rc=1
@@ -142,4 +166,27 @@ if ((rc != 0 || failed > 0 || passed == 0)); then
 	grep -E '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)|^ERROR' "$log" | head -n 30 >&2 || true
 	fail "tools/bazel test //... in the fork" "$passed passed, $failed failed, exit $rc, see $log (--keep keeps it)"
 fi
-echo "fork_test: OK: the fork as $module ($name) passes all $passed tests of tools/bazel test //..., scaffolded plugins included, in $secs s"
+
+step "5/5 the fork's hosts, through the scaffolded plugins"
+expect() { # want, bazel run args...
+	local want=$1 got
+	shift
+	# Bazel writes its own messages to standard error.
+	got=$(bazel_in_copy run --config=ci "$@" 2>"$work/run.log") || {
+		tail -n 20 "$work/run.log" >&2
+		fail "bazel run $*"
+	}
+	[[ $got == "$want" ]] || fail "bazel run $*" "printed '$got', want '$want'"
+	say "bazel run $*: $got"
+}
+for host in //host //host:static; do
+	expect "Bonjour l'univers" "$host" -- greet --lang=french
+done
+# println writes to standard error; the host's own output is empty.
+for host in //host //host:static; do
+	got=$(bazel_in_copy run --config=ci "$host" -- log --level=warn --msg=disk 2>&1 | grep '^syslog' || true)
+	[[ $got == "syslog Warn: disk" ]] || fail "bazel run $host -- log" "printed '$got', want 'syslog Warn: disk'"
+	say "bazel run $host -- log: $got"
+done
+secs=$(($(date +%s) - started))
+echo "fork_test: OK: the fork as $module ($name), its example plugins replaced by scaffolded ones, passes all $passed tests of tools/bazel test //..., and both hosts greet and log through the new plugins, in $secs s"
