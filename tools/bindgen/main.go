@@ -7,6 +7,11 @@
 // without reading the runtime's private structures, and with reproducible
 // output. Run "bindgen -help" for the flags; the logic lives in
 // internal/bindgen.
+//
+// "bindgen kind -kind NAME ..." is the second mode: it generates the
+// bindings package of a plugin kind (Kind, Spec, Plugin, Bind, Load, Reload)
+// from the source of the API package that declares it; "bindgen kind -help"
+// for its flags.
 package main
 
 import (

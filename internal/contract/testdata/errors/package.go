@@ -1,0 +1,1 @@
+package other // want `package other, but .*manifest.go is package api`

@@ -1,0 +1,4 @@
+package api
+
+type SyntaxKind struct { // want `expected`
+	PluginManifest Manifest
