@@ -3,12 +3,10 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"

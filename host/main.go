@@ -151,7 +151,9 @@ func greet(args []string, stdout, stderr io.Writer) error {
 		}
 		names = append(names, language(p.Name))
 	}
-	found, err := findPlugins(*dir, greeter.Kind)
+	// Every kind: a file of the language that is not a greeter is refused
+	// by the loader, with the kind it is, rather than reported missing.
+	found, err := findPlugins(*dir, "")
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (f pluginFile) base() string { return strings.TrimSuffix(filepath.Base(f.pa
 // findPlugins lists, sorted by path, the *.so files at any depth under dir
 // whose build manifest names kind, and those whose kind cannot be told, so
 // that a broken plugin is reported rather than skipped. Plugins of other
-// kinds are left out: one folder holds every kind.
+// kinds are left out: one folder holds every kind. kind "" lists them all.
 func findPlugins(dir, kind string) ([]pluginFile, error) {
 	if _, err := os.Stat(dir); err != nil {
 		if errors.Is(err, iofs.ErrNotExist) {
@@ -47,7 +47,7 @@ func findPlugins(dir, kind string) ([]pluginFile, error) {
 		if m, err := loader.ReadBuildManifest(loader.BuildManifestPath(path)); err == nil {
 			f.kind = m.Kind
 		}
-		if f.kind == kind || f.kind == "" {
+		if kind == "" || f.kind == kind || f.kind == "" {
 			out = append(out, f)
 		}
 		return nil

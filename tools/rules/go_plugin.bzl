@@ -48,6 +48,7 @@ def _plugin_main_impl(ctx):
     archive = ctx.attr.library[GoArchive]
     args = ctx.actions.args()
     args.add("main")
+
     # The library's source, and the import path of the plugin's copy of it.
     args.add("-importpath", ctx.attr.importpath)
     args.add("-out", ctx.outputs.out)
@@ -258,7 +259,9 @@ def go_plugin(
     go_binary(
         name = name + "_so",
         linkmode = "plugin",
-        out = out,
+        # In a folder of its own: two plugins of a package may share a
+        # file name (a plugin and its rebuild, both hello.so).
+        out = name + "_so/" + out,
         visibility = visibility,
         **kwargs
     )

@@ -116,4 +116,3 @@ def go_static_host(name, registry, embed, **kwargs):
         deps = kwargs.pop("deps", []) + [registry],
         **kwargs
     )
-
