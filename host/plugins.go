@@ -39,11 +39,17 @@ func findPlugins(dir, kind string) ([]pluginFile, error) {
 		if err != nil {
 			return err
 		}
-		// Symlinks count: Bazel's runfiles are symlinks.
+		// Symlinks count: Bazel's runfiles are symlinks. So do named
+		// pipes, sockets and devices: they are listed, not skipped, so
+		// that the loader reports them (not_regular). Neither the loader
+		// nor ReadBuildManifest opens such a file, so listing a folder
+		// never blocks on one, nor on a manifest that is one.
 		if d.IsDir() || !strings.HasSuffix(path, ".so") {
 			return nil
 		}
 		f := pluginFile{path: path}
+		// A manifest that cannot be read (not_regular included) leaves the
+		// kind unknown, and the plugin listed for the loader to refuse.
 		if m, err := loader.ReadBuildManifest(loader.BuildManifestPath(path)); err == nil {
 			f.kind = m.Kind
 		}

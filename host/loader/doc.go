@@ -8,7 +8,11 @@
 // good. This package therefore checks a plugin before opening it, without
 // running any of its code:
 //
-//   - the file is a regular file that only its owner (or root) can change;
+//   - the file, and its build manifest, are regular files, refused with
+//     [ErrNotRegular] before anything opens them otherwise (a named pipe
+//     would block the read forever), and only their owner (or root) can
+//     change them; reads are bounded by [Config.MaxSize] and, for the
+//     manifest, 1 MiB;
 //   - it is an ELF shared object for this machine (GOARCH, class, byte order);
 //   - it is a Go plugin, not a C library, a c-shared library or an executable;
 //   - it was built by the host's Go toolchain, with the host's identity-relevant

@@ -18,6 +18,12 @@ var (
 	ErrUnsafePermissions = errors.New("unsafe plugin file permissions")
 	// ErrTooLarge: the file is larger than Config.MaxSize.
 	ErrTooLarge = errors.New("plugin file too large")
+	// ErrNotRegular: the plugin file or its build manifest is not a regular
+	// file (a named pipe, a socket, a device, a folder, or a symlink to
+	// one). It is refused before it is opened for reading: reading a named
+	// pipe or a device could block forever or never end. See *FileError
+	// and *ManifestError.
+	ErrNotRegular = errors.New("not a regular file")
 	// ErrNotELF: the file is not an ELF object (empty, random, truncated,
 	// or built for another OS). See *FormatError.
 	ErrNotELF = errors.New("not an ELF file")
@@ -90,6 +96,7 @@ var codes = []struct {
 	{ErrNotFound, "not_found"},
 	{ErrUnsafePermissions, "unsafe_permissions"},
 	{ErrTooLarge, "too_large"},
+	{ErrNotRegular, "not_regular"},
 	{ErrNotELF, "not_elf"},
 	{ErrWrongArch, "wrong_arch"},
 	{ErrNotGoPlugin, "not_go_plugin"},
@@ -129,9 +136,14 @@ func Code(err error) string {
 // plugins with one toolchain and flag set fixes.
 const rebuildHint = "rebuild the plugin together with the host, with the same Go SDK and flags (bazel build //...)"
 
+// notRegularHint is the remedy for ErrNotRegular: whatever sits at the path,
+// it is not what the build wrote there.
+const notRegularHint = "replace it with the plugin file (or its build manifest) that the build wrote"
+
 // FileError reports a problem with the plugin file itself: missing, too
-// large, or an I/O failure. Kind is ErrNotFound or ErrTooLarge; Err is the
-// underlying error, if any.
+// large, not a regular file, or an I/O failure. Kind is ErrNotFound,
+// ErrTooLarge or ErrNotRegular; Err is the underlying error, if any (for
+// ErrNotRegular, what the file is instead).
 type FileError struct {
 	Path string
 	Kind error
@@ -145,6 +157,8 @@ func (e *FileError) Error() string {
 		remedy = "check the path, and that the plugin was built and installed there"
 	case ErrTooLarge:
 		remedy = "check that this is the plugin file, or raise Config.MaxSize"
+	case ErrNotRegular:
+		remedy = notRegularHint
 	default:
 		remedy = "check that the file is readable"
 	}
@@ -286,7 +300,8 @@ func (e *PackageMismatchError) Error() string {
 func (e *PackageMismatchError) Unwrap() []error { return nonNil(ErrPackageMismatch, e.Err) }
 
 // ManifestError reports a build manifest that is missing (Kind
-// ErrManifestMissing) or unreadable or malformed (Kind ErrManifestInvalid).
+// ErrManifestMissing), unreadable, too large or malformed (Kind
+// ErrManifestInvalid), or not a regular file (Kind ErrNotRegular).
 type ManifestError struct {
 	Path string // the manifest file
 	Kind error
@@ -295,13 +310,20 @@ type ManifestError struct {
 
 func (e *ManifestError) Error() string {
 	remedy := "install the <plugin>.so" + BuildManifestSuffix + " the build writes next to the plugin"
-	if e.Kind == ErrManifestInvalid {
+	kind := e.Kind.Error()
+	switch e.Kind {
+	case ErrManifestInvalid:
 		remedy = "regenerate it with the plugin build (bazel build //plugins/...)"
+	case ErrNotRegular:
+		// The sentinel alone does not say which file; the path might be
+		// read as the plugin's.
+		kind = "build manifest is " + kind
+		remedy = notRegularHint
 	}
 	if e.Err != nil {
-		return fmt.Sprintf("loader: %s: %v: %v; %s", e.Path, e.Kind, e.Err, remedy)
+		return fmt.Sprintf("loader: %s: %s: %v; %s", e.Path, kind, e.Err, remedy)
 	}
-	return fmt.Sprintf("loader: %s: %v; %s", e.Path, e.Kind, remedy)
+	return fmt.Sprintf("loader: %s: %s; %s", e.Path, kind, remedy)
 }
 
 func (e *ManifestError) Unwrap() []error { return nonNil(e.Kind, e.Err) }

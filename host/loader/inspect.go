@@ -71,7 +71,10 @@ type Problem struct {
 
 // Inspect describes the plugin at path and runs the pre-open check on it,
 // without opening it. Unsafe permissions are reported as a problem, and the
-// file is still inspected; the error is for a file that cannot be read.
+// file is still inspected; the error is for a file that cannot be read,
+// such as one that is not a regular file (ErrNotRegular, refused without
+// opening it, so Inspect never blocks on a named pipe). A build manifest
+// that is not a regular file is a problem of the Inspection.
 func (l *Loader) Inspect(path string) (*Inspection, error) {
 	cfg := l.cfg
 	var problems []Problem

@@ -13,35 +13,113 @@ import (
 	"strings"
 )
 
-// checkPermissions refuses a plugin file, or the folder it really lives in
-// (after symlinks, so Bazel runfiles links are judged by their targets),
-// that others could change. It returns the resolved path and the file's
-// FileInfo, which the caller compares with what it opens so that a file
-// swapped in between is noticed.
-func checkPermissions(path string) (fs.FileInfo, error) {
+// notRegularError says what a path is instead of a regular file. A
+// *FileError or *ManifestError with Kind ErrNotRegular carries it as Err.
+type notRegularError struct {
+	What string // e.g. "a named pipe (FIFO)", "a symlink to a folder"
+	Mode fs.FileMode
+}
+
+func (e *notRegularError) Error() string { return fmt.Sprintf("%s (mode %v)", e.What, e.Mode) }
+
+// describeFileType names the file type in mode, which is not a regular
+// file's.
+func describeFileType(mode fs.FileMode) string {
+	switch t := mode.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	case t&fs.ModeSymlink != 0:
+		return "a symlink"
+	}
+	return "a special file"
+}
+
+// statRegular stats path, following symlinks as opening it would, and
+// refuses anything but a regular file before anything opens it: opening a
+// named pipe for reading waits for a writer, possibly forever, opening a
+// device can have effects of its own, and reading either may never end. It
+// returns os.Stat's error unchanged, or a *notRegularError.
+func statRegular(path string) (fs.FileInfo, error) {
 	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrPermission) {
-		return nil, &PermissionError{Path: path, Reason: "is not accessible to the host: " + err.Error()}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		what := describeFileType(fi.Mode())
+		// Say so when a symlink led there: the name looks like a file.
+		if li, err := os.Lstat(path); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+			what = "a symlink to " + what
+		}
+		return fi, &notRegularError{What: what, Mode: fi.Mode()}
+	}
+	return fi, nil
+}
+
+// openRegular opens path, which statRegular accepted, for reading. The file
+// may have been swapped since, so it is opened without blocking (see
+// openReadFlags) and the descriptor itself is fstat'ed: a special file
+// that got in between is refused with a *notRegularError before a byte is
+// read. It returns the opened file's FileInfo.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, openReadFlags, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &notRegularError{What: "replaced by " + describeFileType(fi.Mode()) + " while it was being opened", Mode: fi.Mode()}
+	}
+	if err == nil {
+		err = setBlocking(f)
 	}
 	if err != nil {
-		return nil, &FileError{Path: path, Kind: ErrNotFound, Err: err}
+		f.Close()
+		return nil, nil, err
 	}
+	return f, fi, nil
+}
+
+// pluginFileError types an error of statRegular or openRegular on the
+// plugin at path. permissions says whether permission checks are on: only
+// then is an inaccessible file a permission problem rather than a file
+// that cannot be found.
+func pluginFileError(path string, err error, permissions bool) error {
+	var nr *notRegularError
+	switch {
+	case errors.As(err, &nr):
+		return &FileError{Path: path, Kind: ErrNotRegular, Err: err}
+	case permissions && errors.Is(err, fs.ErrPermission):
+		return &PermissionError{Path: path, Reason: "is not accessible to the host: " + err.Error()}
+	}
+	return &FileError{Path: path, Kind: ErrNotFound, Err: err}
+}
+
+// checkPermissions refuses a plugin file (fi, its Stat), or the folder it
+// really lives in (after symlinks, so Bazel runfiles links are judged by
+// their targets), that others could change. The caller compares fi with
+// what it opens, so that a file swapped in between is noticed.
+func checkPermissions(path string, fi fs.FileInfo) error {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return nil, &FileError{Path: path, Kind: ErrNotFound, Err: err}
+		return &FileError{Path: path, Kind: ErrNotFound, Err: err}
 	}
 	if err := checkOwnerAndMode(path, real, fi, false); err != nil {
-		return nil, err
+		return err
 	}
 	dir := filepath.Dir(real)
 	di, err := os.Stat(dir)
 	if err != nil {
-		return nil, &FileError{Path: dir, Kind: ErrNotFound, Err: err}
+		return &FileError{Path: dir, Kind: ErrNotFound, Err: err}
 	}
-	if err := checkOwnerAndMode(path, dir, di, true); err != nil {
-		return nil, err
-	}
-	return fi, nil
+	return checkOwnerAndMode(path, dir, di, true)
 }
 
 // checkOwnerAndMode applies the permission rule to one file or folder. A
@@ -74,31 +152,28 @@ type staged struct {
 // 0700 folder under tempDir while hashing, and every later check reads that
 // copy, so the bytes checked are the bytes opened even if the original is
 // replaced meanwhile. The caller must call close.
+//
+// A file that is not a regular file is refused first, before the
+// permission check (a device such as /dev/null is writable by all, which
+// says nothing about a plugin) and before anything opens it. Cfg.MaxSize
+// bounds what is read, not only what Stat says: the file may grow.
 func stage(path string, cfg *Config, private bool) (*staged, error) {
-	var checked fs.FileInfo
+	checked, err := statRegular(path)
+	if err != nil {
+		return nil, pluginFileError(path, err, !cfg.SkipPermissionCheck)
+	}
 	if !cfg.SkipPermissionCheck {
-		fi, err := checkPermissions(path)
-		if err != nil {
+		if err := checkPermissions(path, checked); err != nil {
 			return nil, err
 		}
-		checked = fi
 	}
-	src, err := os.Open(path)
+	src, fi, err := openRegular(path)
 	if err != nil {
-		return nil, &FileError{Path: path, Kind: ErrNotFound, Err: err}
+		return nil, pluginFileError(path, err, false)
 	}
-	fi, err := src.Stat()
-	if err != nil {
-		src.Close()
-		return nil, &FileError{Path: path, Kind: ErrNotFound, Err: err}
-	}
-	if checked != nil && !os.SameFile(checked, fi) {
+	if !cfg.SkipPermissionCheck && !os.SameFile(checked, fi) {
 		src.Close()
 		return nil, &PermissionError{Path: path, Reason: "was replaced while it was being checked"}
-	}
-	if !fi.Mode().IsRegular() {
-		src.Close()
-		return nil, &FormatError{Path: path, Kind: ErrNotELF, Detail: fmt.Sprintf("not a regular file (mode %v)", fi.Mode())}
 	}
 	if fi.Size() > cfg.MaxSize {
 		src.Close()

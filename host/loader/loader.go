@@ -286,8 +286,9 @@ func classifyOpenError(path string, err error) error {
 
 // LoadDir loads every *.so file in dir in sorted order, so that plugin
 // init functions run in the same order on every start. A failing plugin
-// does not stop the others: there is one Result per file. The error is only
-// for dir itself (missing, unreadable, unsafe permissions).
+// does not stop the others: there is one Result per file, one that is not
+// a regular file (a named pipe, say) included. The error is only for dir
+// itself (missing, unreadable, unsafe permissions).
 func (l *Loader) LoadDir(dir string) ([]Result, error) {
 	paths, err := listPlugins(dir, l.cfg.SkipPermissionCheck)
 	if err != nil {
@@ -326,6 +327,9 @@ func listPlugins(dir string, skipPermissions bool) ([]string, error) {
 	var paths []string
 	for _, e := range ents {
 		// Symlinks count: Bazel's runfiles are symlinks. Folders do not.
+		// Named pipes, sockets and devices do, like symlinks to folders:
+		// Load refuses them with ErrNotRegular without opening them, so
+		// they are reported rather than skipped, and never block.
 		if !strings.HasSuffix(e.Name(), ".so") || e.Type()&fs.ModeDir != 0 {
 			continue
 		}

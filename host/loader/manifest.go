@@ -86,9 +86,13 @@ func FlagsFingerprint(flags []string) string {
 // returns its manifest with the other fields as given (kind may be "").
 // Build tools and tests use it; the loader only reads manifests.
 func NewBuildManifest(soPath, plugin, kind, goVersion, flagsFingerprint, apiVersion string, sharedDeps map[string]string) (*BuildManifest, error) {
-	f, err := os.Open(soPath)
+	// A build tool handed a named pipe must fail, not hang.
+	if _, err := statRegular(soPath); err != nil {
+		return nil, pluginFileError(soPath, err, false)
+	}
+	f, _, err := openRegular(soPath)
 	if err != nil {
-		return nil, err
+		return nil, pluginFileError(soPath, err, false)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -195,44 +199,75 @@ func ParseBuildManifest(data []byte) (*BuildManifest, error) {
 const maxManifestSize = 1 << 20
 
 // readBuildManifest reads the manifest at path. A missing file is a
-// *ManifestError with Kind ErrManifestMissing, anything else wrong with it
-// Kind ErrManifestInvalid. The file must pass the same permission check as
-// plugins unless skipPermissions is set, because it vouches for the plugin's
-// checksum.
+// *ManifestError with Kind ErrManifestMissing, one that is not a regular
+// file Kind ErrNotRegular (refused before it is opened, as plugin files
+// are: a named pipe there would block the read forever), anything else
+// wrong with it Kind ErrManifestInvalid, a file larger than
+// maxManifestSize included. The file must pass the same permission check
+// as plugins unless skipPermissions is set, because it vouches for the
+// plugin's checksum.
 func readBuildManifest(path string, skipPermissions bool) (*BuildManifest, error) {
+	missing := func() error { return &ManifestError{Path: path, Kind: ErrManifestMissing} }
+	invalid := func(err error) error { return &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err} }
+	// fileErr types an error of statRegular or openRegular.
+	fileErr := func(err error) error {
+		var nr *notRegularError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return missing()
+		case errors.As(err, &nr):
+			return &ManifestError{Path: path, Kind: ErrNotRegular, Err: err}
+		}
+		return invalid(err)
+	}
+	checked, err := statRegular(path)
+	if err != nil {
+		if !skipPermissions && errors.Is(err, fs.ErrPermission) {
+			return nil, &PermissionError{Path: path, Reason: "is not accessible to the host: " + err.Error()}
+		}
+		return nil, fileErr(err)
+	}
 	if !skipPermissions {
-		if _, err := checkPermissions(path); err != nil {
+		if err := checkPermissions(path, checked); err != nil {
 			var fe *FileError
 			if errors.As(err, &fe) && errors.Is(err, ErrNotFound) {
-				return nil, &ManifestError{Path: path, Kind: ErrManifestMissing}
+				return nil, missing()
 			}
 			return nil, err
 		}
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &ManifestError{Path: path, Kind: ErrManifestMissing}
-	}
+	f, fi, err := openRegular(path)
 	if err != nil {
-		return nil, &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err}
+		return nil, fileErr(err)
 	}
 	defer f.Close()
+	if !skipPermissions && !os.SameFile(checked, fi) {
+		return nil, &PermissionError{Path: path, Reason: "was replaced while it was being checked"}
+	}
+	if fi.Size() > maxManifestSize {
+		return nil, invalid(fmt.Errorf("%d bytes, larger than the limit of %d bytes for a build manifest", fi.Size(), maxManifestSize))
+	}
+	// The limit holds while reading too: the file may grow after the
+	// fstat.
 	data, err := io.ReadAll(io.LimitReader(f, maxManifestSize+1))
 	if err == nil && len(data) > maxManifestSize {
-		err = fmt.Errorf("larger than %d bytes", maxManifestSize)
+		err = fmt.Errorf("grew past the limit of %d bytes for a build manifest while being read", maxManifestSize)
 	}
 	if err != nil {
-		return nil, &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err}
+		return nil, invalid(err)
 	}
 	m, err := ParseBuildManifest(data)
 	if err != nil {
-		return nil, &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err}
+		return nil, invalid(err)
 	}
 	return m, nil
 }
 
 // ReadBuildManifest reads and validates the build manifest at path, with
-// the permission check the loader applies. See readBuildManifest.
+// the permission check the loader applies. It never blocks on the file: one
+// that is not a regular file is refused with ErrNotRegular before it is
+// opened, so a caller may read the manifests of every *.so in a folder, as
+// the host does to find plugins of a kind. See readBuildManifest.
 func ReadBuildManifest(path string) (*BuildManifest, error) {
 	return readBuildManifest(path, false)
 }
