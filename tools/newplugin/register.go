@@ -89,7 +89,7 @@ func planRegistration(workspace, label string) (*registration, error) {
 	}
 	out, added, err := register(registryFile, data, label)
 	if err != nil {
-		return nil, fmt.Errorf("%v; %s", err, howto)
+		return nil, fmt.Errorf("%w; %s", err, howto)
 	}
 	return &registration{path: file, label: label, old: data, new: out, added: added}, nil
 }
