@@ -22,7 +22,7 @@ require (
 	git.sr.ht/~sbinet/gg v0.7.0 // indirect
 	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794 // indirect
 	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
-	github.com/bazelbuild/buildtools v0.0.0-20250930140053-2eb4fccefb52 // indirect
+	github.com/bazelbuild/buildtools v0.0.0-20250930140053-2eb4fccefb52
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
@@ -39,11 +39,10 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20231106174013-bbf56f31fb17 // indirect
 )
 
-// buildifier is a tool, not an import: no Go file in this module imports
-// buildtools, so a plain require would be dropped by `go mod tidy`. The
-// `tool` directive (Go 1.24+) keeps the requirement without a tools.go blank
-// import, and gazelle's go_deps treats modules that provide a tool as direct
-// deps, so MODULE.bazel can use_repo it. Bazel builds it as
+// buildifier is a tool: the `tool` directive (Go 1.24+) keeps it without a
+// tools.go blank import, and gazelle's go_deps treats modules that provide a
+// tool as direct deps, so MODULE.bazel can use_repo it. tools/newplugin also
+// imports buildtools' build package, to edit plugins/BUILD.bazel. Bazel builds it as
 // @com_github_bazelbuild_buildtools//buildifier (tools/lint); `go tool
 // buildifier` runs the same version. The version is the one gazelle 0.54.0
 // requires, so the module graph holds one buildtools.
