@@ -220,6 +220,7 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 	}
 	if m := in.BuildManifest; m != nil {
 		fmt.Fprintf(tw, "manifest:\t%s, pluginapi %s, %s\n", m.Plugin, m.PluginAPIVersion, m.GoVersion)
+		fmt.Fprintf(tw, "  kind\t%s\n", m.Kind)
 		fmt.Fprintf(tw, "  flags\t%s\n", m.BuildFlagsFingerprint)
 	}
 	fmt.Fprintf(tw, "exports:\t%d (from %s)\n", len(in.Exports), in.ExportsSource)

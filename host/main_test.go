@@ -190,6 +190,7 @@ func TestInspectText(t *testing.T) {
 	require.NoError(t, run([]string{"inspect", runfile(t, "HELLO_SO")}, &stdout, &stderr))
 	out := stdout.String()
 	assert.Contains(t, out, "hosttest/hello, pluginapi 1.0.0")
+	assert.Regexp(t, `(?m)^  kind\s+greeter$`, out)
 	assert.Regexp(t, `(?m)^exports:\s+2 \(from \.dynsym\)$`, out)
 	assert.Regexp(t, `(?m)^  var\s+Greeter\s+example\.com/plugkit/pluginapi\.Greeter$`, out)
 	assert.Regexp(t, `(?m)^  var\s+PluginManifest\s+example\.com/plugkit/pluginapi\.Manifest$`, out)
