@@ -122,7 +122,7 @@ func list(args []string, stdout, stderr io.Writer) error {
 	}
 	dir := defaultPluginsDir()
 	if fs.NArg() == 1 {
-		dir = fs.Arg(0)
+		dir = userPath(fs.Arg(0))
 	}
 	var paths []string
 	err := filepath.WalkDir(dir, func(path string, d iofs.DirEntry, err error) error {
@@ -178,7 +178,7 @@ func inspect(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: inspect takes one plugin file", errUsage)
 	}
-	in, err := newLoader().Inspect(fs.Arg(0))
+	in, err := newLoader().Inspect(userPath(fs.Arg(0)))
 	if err != nil {
 		return err
 	}
@@ -308,6 +308,7 @@ func reload(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(tw, "FILE\tNAME\tPLUGIN PATH\tGREETING")
 	var failed []error
 	for _, path := range fs.Args() {
+		path = userPath(path)
 		p, err := l.Reload(path)
 		if err != nil {
 			failed = append(failed, err)

@@ -418,3 +418,20 @@ func TestAdd(t *testing.T) {
 	assert.ErrorIs(t, run([]string{"add", "--plugins=" + pluginsDir(t), "ten", "20"}, &stdout, &stderr), errUsage)
 	assert.ErrorIs(t, run([]string{"add", "1"}, &stdout, &stderr), errUsage)
 }
+
+// TestPathsUnderBazelRun: under `bazel run`, a relative path means the
+// user's folder (BUILD_WORKING_DIRECTORY), not the runfiles.
+func TestPathsUnderBazelRun(t *testing.T) {
+	dir := pluginsDir(t)
+	t.Setenv("BUILD_WORKING_DIRECTORY", filepath.Dir(dir))
+	rel := filepath.Join(filepath.Base(dir), "hosttest", "hello", "hello.so")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"inspect", rel}, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), "hosttest/hello, pluginapi")
+	stdout.Reset()
+	require.NoError(t, run([]string{"greet", "--lang=hello", "--plugins=" + filepath.Base(dir)}, &stdout, &stderr))
+	assert.Equal(t, "hello from host/testdata\n", stdout.String())
+	stdout.Reset()
+	require.NoError(t, run([]string{"list", filepath.Base(dir)}, &stdout, &stderr), stdout.String())
+	assert.Contains(t, stdout.String(), "hosttest/hello/hello.so")
+}

@@ -28,6 +28,7 @@ func (f pluginFile) base() string { return strings.TrimSuffix(filepath.Base(f.pa
 // that a broken plugin is reported rather than skipped. Plugins of other
 // kinds are left out: one folder holds every kind. kind "" lists them all.
 func findPlugins(dir, kind string) ([]pluginFile, error) {
+	dir = userPath(dir)
 	if _, err := os.Stat(dir); err != nil {
 		if errors.Is(err, iofs.ErrNotExist) {
 			return nil, nil
@@ -60,4 +61,14 @@ func findPlugins(dir, kind string) ([]pluginFile, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, err
+}
+
+// userPath resolves a path as the user typed it. Under `bazel run` the
+// command starts in its runfiles, and BUILD_WORKING_DIRECTORY is the folder
+// the user ran it from, as gazelle and buildifier read it.
+func userPath(p string) string {
+	if wd := os.Getenv("BUILD_WORKING_DIRECTORY"); wd != "" && p != "" && !filepath.IsAbs(p) {
+		return filepath.Join(wd, p)
+	}
+	return p
 }
