@@ -159,12 +159,11 @@ func greet(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, f := range found {
 		if f.base() == *lang {
-			p, err := greeter.Load(newLoader(), f.path)
+			p, err := newLoader().LoadKind(f.path, greeter.Spec)
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(stdout, p.Greeter.Greet())
-			return err
+			return greetWith(stdout, p)
 		}
 		if f.kind == greeter.Kind {
 			names = append(names, f.base())
