@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"example.com/plugkit/host/buildconfig"
+	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
 	"example.com/plugkit/pluginapi/kinds/adder"
@@ -36,12 +37,13 @@ func newLoader() *loader.Loader {
 }
 
 func logCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("log", "log [--dir=DIR] [--level=info] [--msg=TEXT] [--label=k=v ...]", stderr)
+	fs := newFlagSet("log", "log [--dir=DIR] [--isolated] [--level=info] [--msg=TEXT] [--label=k=v ...]", stderr)
 	dir := fs.String("dir", defaultPluginsDir(), "folder whose logger plugins, at any depth, all receive the message")
 	level := fs.String("level", "info", "log, info or warn")
 	msg := fs.String("msg", "Hello world!", "the message")
 	labels := labelFlag{"user": "sample"}
 	fs.Var(labels, "label", "a key=value label (repeatable; default user=sample)")
+	mode := isolationFlags(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -53,6 +55,15 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 	if send == nil {
 		return fmt.Errorf("%w: --level=%q: want log, info or warn", errUsage, *level)
 	}
+	// One bad plugin does not stop the others; every failure is reported.
+	// A logger's failure while logging (a panic, a dead or hung process)
+	// is one too.
+	var failed []error
+	deliver := func(b *logger.Plugin) {
+		if err := isolated.Catch(func() { send(b.Logger) }); err != nil {
+			failed = append(failed, err)
+		}
+	}
 	// Loggers linked into this host first, then every logger .so in the
 	// folder; a static host without the folder has only the former.
 	linked := loader.Static(logger.Kind)
@@ -61,7 +72,7 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		send(b.Logger)
+		deliver(b)
 	}
 	found, err := findPlugins(*dir, logger.Kind)
 	if err != nil {
@@ -70,22 +81,25 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 	if len(found)+len(linked) == 0 {
 		return fmt.Errorf("%w: no logger plugins in %s (set --dir)", errUsage, *dir)
 	}
-	// One bad plugin does not stop the others; every failure is reported.
 	l := newLoader()
-	var failed []error
 	for _, f := range found {
-		b, err := logger.Load(l, f.path)
+		var b *logger.Plugin
+		if mode.isolated {
+			b, _, err = logger.LoadIsolated(l, loader.IsolatedPath(f.path), mode.options())
+		} else {
+			b, err = logger.Load(l, f.path)
+		}
 		if err != nil {
 			failed = append(failed, err)
 			continue
 		}
-		send(b.Logger)
+		deliver(b)
 	}
 	for _, err := range failed {
 		fmt.Fprintln(stderr, "host:", err)
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d logger plugins failed", len(failed), len(found))
+		return fmt.Errorf("%d of %d logger plugins failed", len(failed), len(found)+len(linked))
 	}
 	return nil
 }

@@ -3,6 +3,10 @@
 //
 //	host greet --lang=english      the greeting of the greeter plugin <lang>.so
 //	host log --dir=DIR             send a message to every logger plugin under DIR
+//
+// greet and log take --isolated: each plugin then runs in a process of its
+// own (its executable, beside its .so), behind the same kind bindings; a
+// plugin that exits, crashes or hangs is an error, and the others go on.
 //	host add A B                   AddTwoInts and BuildVersion of the adder plugin
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
@@ -26,7 +30,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
+	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/pluginapi/kinds/greeter"
@@ -53,7 +59,12 @@ func commands() []command {
 }
 
 func main() {
-	cli.Exit("host", run(os.Args[1:], os.Stdout, os.Stderr))
+	// No plugin process outlives the host: on SIGINT and SIGTERM, and on
+	// the way out.
+	isolated.StopOnSignal()
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	isolated.StopAll()
+	cli.Exit("host", err)
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -137,9 +148,10 @@ func defaultPluginsDir() string {
 }
 
 func greet(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("greet", "greet [--lang=LANG] [--plugins=DIR]", stderr)
+	fs := newFlagSet("greet", "greet [--lang=LANG] [--plugins=DIR] [--isolated]", stderr)
 	lang := fs.String("lang", "english", "language of the greeter plugin to load: the plugin file <lang>.so")
 	dir := fs.String("plugins", defaultPluginsDir(), "folder whose greeter plugins may answer, at any depth")
+	mode := isolationFlags(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -159,6 +171,13 @@ func greet(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, f := range found {
 		if f.base() == *lang {
+			if mode.isolated {
+				g, _, err := greeter.LoadIsolated(newLoader(), loader.IsolatedPath(f.path), mode.options())
+				if err != nil {
+					return err
+				}
+				return printGreeting(stdout, g)
+			}
 			p, err := newLoader().LoadKind(f.path, greeter.Spec)
 			if err != nil {
 				return err
@@ -183,8 +202,35 @@ func greetWith(stdout io.Writer, p loader.Symbols) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, g.Greeter.Greet())
+	return printGreeting(stdout, g)
+}
+
+// printGreeting prints g's greeting. A greeter that fails, in any mode (a
+// panic in the host's process, a dead or hung process), is an error.
+func printGreeting(stdout io.Writer, g *greeter.Plugin) error {
+	var greeting string
+	if err := isolated.Catch(func() { greeting = g.Greeter.Greet() }); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout, greeting)
 	return err
+}
+
+// isolation is how greet and log run their plugins.
+type isolation struct {
+	isolated    bool
+	callTimeout time.Duration
+}
+
+func isolationFlags(fs *flag.FlagSet) *isolation {
+	m := &isolation{}
+	fs.BoolVar(&m.isolated, "isolated", false, "run each plugin in a process of its own (its executable beside its .so), behind the same API")
+	fs.DurationVar(&m.callTimeout, "call-timeout", 10*time.Second, "with --isolated, how long a plugin may take to answer a call")
+	return m
+}
+
+func (m *isolation) options() isolated.Options {
+	return isolated.Options{CallTimeout: m.callTimeout}
 }
 
 // language is a linked-in greeter's language: the last element of its

@@ -24,6 +24,9 @@ var (
 	// pipe or a device could block forever or never end. See *FileError
 	// and *ManifestError.
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrNotExecutable: a plugin's executable, for isolated mode, has no
+	// execute permission. See *FileError.
+	ErrNotExecutable = errors.New("plugin executable not executable")
 	// ErrNotELF: the file is not an ELF object (empty, random, truncated,
 	// or built for another OS). See *FormatError.
 	ErrNotELF = errors.New("not an ELF file")
@@ -97,6 +100,7 @@ var codes = []struct {
 	{ErrUnsafePermissions, "unsafe_permissions"},
 	{ErrTooLarge, "too_large"},
 	{ErrNotRegular, "not_regular"},
+	{ErrNotExecutable, "not_executable"},
 	{ErrNotELF, "not_elf"},
 	{ErrWrongArch, "wrong_arch"},
 	{ErrNotGoPlugin, "not_go_plugin"},
@@ -159,6 +163,8 @@ func (e *FileError) Error() string {
 		remedy = "check that this is the plugin file, or raise Config.MaxSize"
 	case ErrNotRegular:
 		remedy = notRegularHint
+	case ErrNotExecutable:
+		remedy = "install the executable the build wrote, with its mode (bazel run //plugins:install)"
 	default:
 		remedy = "check that the file is readable"
 	}

@@ -99,6 +99,11 @@ type Symbol struct {
 	// Interface is set when Type is an interface type declared in the API
 	// package, directly or through an alias or a defined type.
 	Interface *Interface
+	// Params and Results are a function's parameters and results, when
+	// Func is set and Type is a func literal (Signature is then true): what
+	// stubs that carry a call across a process need.
+	Params, Results []Param
+	Signature       bool
 	// Doc is the field's doc comment (or line comment), as text.
 	Doc string
 	// Pos is where the field is declared.
@@ -519,6 +524,15 @@ func (p *pkg) symbol(f *file, n *ast.Ident, field *ast.Field, isVar bool) (Symbo
 		sym.Doc = docText(field.Comment)
 	}
 	sym.Func = !isVar && p.isFunc(f, field.Type, map[string]bool{})
+	if ft, ok := unparen(field.Type).(*ast.FuncType); ok && sym.Func {
+		if sym.Params, err = r.params(ft.Params); err != nil {
+			return Symbol{}, err
+		}
+		if sym.Results, err = r.params(ft.Results); err != nil {
+			return Symbol{}, err
+		}
+		sym.Signature = true
+	}
 	if !sym.Func {
 		iface, err := p.interfaceOf(f, field.Type, map[string]bool{})
 		if err != nil {

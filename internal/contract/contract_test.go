@@ -56,7 +56,8 @@ func TestParsePluginAPI(t *testing.T) {
 	}{
 		{"adder", "AdderKind", "AdderKind declares the kind adder", []Symbol{
 			manifest,
-			{Name: "AddTwoInts", Func: true, Type: "func(a, b int) int", Imports: []string{}},
+			{Name: "AddTwoInts", Func: true, Type: "func(a, b int) int", Imports: []string{},
+				Params: []Param{{Name: "a", Type: "int"}, {Name: "b", Type: "int"}}, Results: []Param{{Type: "int"}}, Signature: true},
 			{Name: "BuildVersion", Type: "string", Imports: []string{}},
 		}},
 		{"greeter", "GreeterKind", "GreeterKind declares the kind greeter", []Symbol{

@@ -21,6 +21,8 @@ GoPluginInfo = provider(
     fields = {
         "so": "File: the plugin, beside its build manifest",
         "manifest": "File: the build manifest (<so>.manifest.json)",
+        "isolated": "File: the plugin's executable (isolated mode), beside the .so without its .so; None for a plugin without a library",
+        "isolated_manifest": "File: the executable's build manifest (<isolated>.manifest.json), or None",
         "kind": "string: the plugin's kind, one the contract declares",
         "name": "string: the plugin's name, its PluginManifest.Name",
         "plugin_path": "string: the plugin's path in the Go runtime",
@@ -81,6 +83,35 @@ name (rules_go checks every import against a target's direct deps).""",
     },
 )
 
+def _isolated_main_impl(ctx):
+    archive = ctx.attr.library[GoArchive]
+    args = ctx.actions.args()
+    args.add("isolated")
+    args.add("-importpath", archive.data.importpath)
+    args.add("-rpc-importpath", ctx.attr.rpc_importpath)
+    args.add("-out", ctx.outputs.out)
+    args.add_all(go_sources(archive))
+    ctx.actions.run(
+        executable = ctx.executable._tool,
+        arguments = [args],
+        inputs = go_sources(archive),
+        outputs = [ctx.outputs.out],
+        mnemonic = "GoPluginIsolatedMain",
+        progress_message = "Generating the executable's main of %{label}",
+    )
+    return [DefaultInfo(files = depset([ctx.outputs.out]))]
+
+_isolated_main = rule(
+    implementation = _isolated_main_impl,
+    doc = "The package main of a plugin's executable (isolated mode), which serves its kind.",
+    attrs = {
+        "library": attr.label(mandatory = True, providers = [GoArchive]),
+        "out": attr.output(mandatory = True),
+        "rpc_importpath": attr.string(mandatory = True),
+        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
+    },
+)
+
 def _plugin_files_impl(ctx):
     so = ctx.outputs.out
     ctx.actions.symlink(output = so, target_file = ctx.file.so)
@@ -88,11 +119,22 @@ def _plugin_files_impl(ctx):
     if manifest.dirname != so.dirname or manifest.basename != so.basename + ".manifest.json":
         fail("go_plugin %s: the build manifest %s is not beside %s" % (ctx.label.name, manifest.short_path, so.short_path))
     files = [so, manifest]
+    isolated = None
+    isolated_manifest = None
+    if ctx.attr.isolated:
+        isolated = ctx.actions.declare_file(so.basename[:-len(".so")], sibling = so)
+        ctx.actions.symlink(output = isolated, target_file = ctx.file.isolated, is_executable = True)
+        isolated_manifest = ctx.file.isolated_manifest
+        if isolated_manifest.dirname != so.dirname or isolated_manifest.basename != isolated.basename + ".manifest.json":
+            fail("go_plugin %s: the executable's build manifest %s is not beside it" % (ctx.label.name, isolated_manifest.short_path))
+        files += [isolated, isolated_manifest]
     return [
         DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
         GoPluginInfo(
             so = so,
             manifest = manifest,
+            isolated = isolated,
+            isolated_manifest = isolated_manifest,
             kind = ctx.attr.kind,
             name = ctx.attr.plugin_name,
             plugin_path = ctx.attr.plugin_path,
@@ -110,6 +152,8 @@ under bazel-out/<cpu>-<mode>-ST-<hash>/bin while the manifest, written in
 the target's configuration, lands under bazel-bin: a host given the built
 .so would not find its manifest. This rule links the .so in beside it.""",
     attrs = {
+        "isolated": attr.label(allow_single_file = True),
+        "isolated_manifest": attr.label(allow_single_file = [".json"]),
         "kind": attr.string(mandatory = True),
         "library": attr.label(providers = [GoArchive]),
         "library_static": attr.label(providers = [GoArchive]),
@@ -167,6 +211,10 @@ def go_plugin(
       <name>_so: the .so as rules_go links it, without its manifest.
       <name>_manifest: the build manifest alone.
       <name>_static: the library, for a host that links the plugin in.
+      <name>_isolated: the plugin's executable (isolated mode), a normal Go
+        binary whose generated main serves the kind over hashicorp/go-plugin;
+        <name> links it in beside the .so, without .so, with its own build
+        manifest <name>_isolated_manifest (with a library only).
       <name>_compat_test: the compatibility check (tools/compat): the plugin
         exports exactly its kind's symbols, with their types; its build
         manifest matches a host built with the same flags; it loads there and
@@ -272,6 +320,32 @@ def go_plugin(
             visibility = visibility,
         )
         return
+    base = out[:-len(".so")] if out.endswith(".so") else out
+    if library:
+        # The same source as a normal executable: none of the rules of .so
+        # plugins (one toolchain, private copies, build ids) apply to it.
+        _isolated_main(
+            name = name + "_isolated_main",
+            library = library,
+            out = name + "_isolated_main.go",
+            rpc_importpath = "%s/%s/kinds/%srpc" % (MODULE_PATH, API_PACKAGE, kind),
+        )
+        go_binary(
+            name = name + "_isolated",
+            srcs = [":" + name + "_isolated_main.go"],
+            out = name + "_isolated/" + base,
+            deps = [library, "//%s/kinds:%srpc" % (API_PACKAGE, kind)],
+            visibility = visibility,
+        )
+        go_plugin_manifest(
+            name = name + "_isolated_manifest",
+            kind = kind,
+            libs = [library],
+            out = name + "/" + base + ".manifest.json",
+            plugin = ":" + name + "_isolated",
+            plugin_name = plugin_name,
+            visibility = visibility,
+        )
     go_plugin_manifest(
         name = name + "_manifest",
         kind = kind,
@@ -287,6 +361,8 @@ def go_plugin(
         library = library,
         library_static = (":" + name + "_static") if library else None,
         manifest = ":" + name + "_manifest",
+        isolated = (":" + name + "_isolated") if library else None,
+        isolated_manifest = (":" + name + "_isolated_manifest") if library else None,
         out = name + "/" + out,
         plugin_name = plugin_name,
         plugin_path = kwargs.get("importpath", ""),

@@ -3,11 +3,27 @@ plugin_install copies that folder where a host runs.
 
 The layout is <dir>/<plugin name>/<file>.so with <file>.so.manifest.json
 beside it: greeter/english/english.so, logger/json/json.so, adder/adder.so.
+A plugin built from a library also has its executable there, for isolated
+mode: <file> with <file>.manifest.json (greeter/english/english).
 The host finds a plugin's kind in its build manifest, not in the folder
 names, so any layout under <dir> loads; this one keeps names unique.
 """
 
 load(":go_plugin.bzl", "GoPluginInfo")
+
+def plugin_files(info):
+    """The files a plugin installs: its .so, its executable, their manifests.
+
+    Args:
+      info: a GoPluginInfo.
+
+    Returns:
+      A list of Files.
+    """
+    files = [info.so, info.manifest]
+    if info.isolated:
+        files += [info.isolated, info.isolated_manifest]
+    return files
 
 def _plugin_dir_impl(ctx):
     outs = {}
@@ -17,7 +33,7 @@ def _plugin_dir_impl(ctx):
         if info.name in names:
             fail("plugin_dir %s: %s and %s are both named %r" % (ctx.label.name, names[info.name], target.label, info.name))
         names[info.name] = target.label
-        for f in [info.so, info.manifest]:
+        for f in plugin_files(info):
             rel = info.name + "/" + f.basename
             out = ctx.actions.declare_file(ctx.label.name + "/" + rel)
             ctx.actions.symlink(output = out, target_file = f)
@@ -63,7 +79,7 @@ fi
 runfiles=${{RUNFILES_DIR:-$0.runfiles}}
 while read -r rel src; do
 	mode=0644
-	[[ $rel == *.so ]] && mode=0755
+	[[ $rel != *.json ]] && mode=0755
 	install -D -m "$mode" -- "$runfiles/$src" "$dest/$rel"
 	echo "installed $dest/$rel"
 done <<'EOF'
@@ -82,7 +98,7 @@ def _plugin_install_impl(ctx):
     files = []
     for target in ctx.attr.plugins:
         info = target[GoPluginInfo]
-        for f in [info.so, info.manifest]:
+        for f in plugin_files(info):
             entries.append((info.name + "/" + f.basename, _runfiles_path(ctx, f)))
             files.append(f)
     entries = sorted(entries)
@@ -103,8 +119,8 @@ plugin_install = rule(
     implementation = _plugin_install_impl,
     doc = """`bazel run` target that installs plugins into a folder: `bazel run :install -- DIR`.
 
-DIR gets the plugin_dir layout, each .so (mode 0755) beside its build manifest
-(0644), so `host ... --plugins=DIR` loads them where they run.""",
+DIR gets the plugin_dir layout, each .so and executable (mode 0755) beside
+its build manifest (0644), so `host ... --plugins=DIR` loads them where they run.""",
     executable = True,
     attrs = {
         "plugins": attr.label_list(mandatory = True, providers = [GoPluginInfo], doc = "go_plugin targets"),

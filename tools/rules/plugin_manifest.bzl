@@ -103,12 +103,12 @@ def _go_plugin_manifest_impl(ctx):
 
 go_plugin_manifest = rule(
     implementation = _go_plugin_manifest_impl,
-    doc = "Writes a plugin's build manifest (<plugin>.so.manifest.json).",
+    doc = "Writes a plugin's build manifest (<plugin>.so.manifest.json, or <executable>.manifest.json).",
     attrs = dict(_COMMON_ATTRS, **{
         "kind": attr.string(mandatory = True, doc = "the plugin's kind, one the contract declares"),
         "libs": attr.label_list(providers = [GoArchive], doc = "the plugin's embedded libraries and deps"),
         "out": attr.output(mandatory = True),
-        "plugin": attr.label(allow_single_file = [".so"], mandatory = True),
+        "plugin": attr.label(allow_single_file = True, mandatory = True, doc = "the .so, or the plugin's executable (isolated mode)"),
         "plugin_name": attr.string(mandatory = True, doc = "must equal the plugin's PluginManifest.Name"),
     }),
     toolchains = [_GO_TOOLCHAIN],

@@ -146,6 +146,11 @@ only their base names, so the output is the same on every machine.
 generates the bindings package of a plugin kind from the source of the API
 package that declares it instead: "bindgen kind -help" for its flags.
 
+	bindgen rpc -kind NAME -api-importpath P -isolated-importpath I SRC.go...
+
+generates the stubs that carry a kind across a process boundary (isolated
+plugins): "bindgen rpc -help" for its flags.
+
 Flags:
 `
 
@@ -153,6 +158,9 @@ Flags:
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "kind" {
 		return kindMain(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "rpc" {
+		return rpcMain(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("bindgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
