@@ -7,6 +7,7 @@
 // greet and log take --isolated: each plugin then runs in a process of its
 // own (its executable, beside its .so), behind the same kind bindings; a
 // plugin that exits, crashes or hangs is an error, and the others go on.
+//
 //	host add A B                   AddTwoInts and BuildVersion of the adder plugin
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
