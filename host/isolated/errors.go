@@ -126,6 +126,10 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
+	if e.Plugin == "" {
+		// Catch of an in-process plugin: only the panic is known.
+		return "a plugin's method panicked: " + e.Value
+	}
 	return fmt.Sprintf("plugin %s: %s panicked: %s", e.Plugin, e.Method, e.Value)
 }
 

@@ -70,10 +70,21 @@ func (o Options) withDefaults(name string) Options {
 		o.Stdout = os.Stdout
 	}
 	if o.Logger == nil {
-		o.Logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Warn, Output: os.Stderr})
+		o.Logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Warn, Output: os.Stderr, Exclude: lifecycleNoise})
 	}
 	o.Logger = o.Logger.Named(name)
 	return o
+}
+
+// lifecycleNoise drops go-plugin's own reports of what Process turns into
+// typed errors anyway (a process that exited, a stop that was not
+// graceful), from the default logger; the plugin's own lines pass.
+func lifecycleNoise(_ hclog.Level, msg string, _ ...any) bool {
+	switch msg {
+	case "plugin process exited", "plugin failed to exit gracefully", "error closing client during Kill":
+		return true
+	}
+	return false
 }
 
 // Config says which executable to run as a plugin of which kind.
@@ -158,21 +169,22 @@ func (p *Process) PID() int {
 	return p.cur.cmd.Process.Pid
 }
 
-// Call calls the method ("Plugin.<Method>") of the plugin's service with
-// the call deadline, starting the process first when it is not running.
-// The generated stubs call it.
+// Call calls method of the plugin's service with the call deadline,
+// starting the process first when it is not running. The generated stubs
+// call it. method is named as errors name it: "Logger.Info" for an
+// interface's method, "AddTwoInts" for a function, "Vars".
 func (p *Process) Call(method string, args, reply any) error {
 	inst, err := p.instance()
 	if err != nil {
 		return err
 	}
-	call := inst.rpc.Go(method, args, reply, make(chan *rpc.Call, 1))
+	call := inst.rpc.Go(WireName(method), args, reply, make(chan *rpc.Call, 1))
 	timer := time.NewTimer(p.opts.CallTimeout)
 	defer timer.Stop()
 	select {
 	case <-call.Done:
 	case <-timer.C:
-		terr := &TimeoutError{Plugin: p.cfg.Path, Method: shortMethod(method), Deadline: p.opts.CallTimeout}
+		terr := &TimeoutError{Plugin: p.cfg.Path, Method: method, Deadline: p.opts.CallTimeout}
 		p.kill(inst, terr)
 		return terr
 	}
@@ -188,15 +200,15 @@ func (p *Process) Call(method string, args, reply any) error {
 	if errors.As(call.Error, &serverErr) {
 		// The process answered, with net/rpc's complaint: a stub that does
 		// not match the executable's.
-		return &ProtocolError{Plugin: p.cfg.Path, Method: shortMethod(method), Err: call.Error}
+		return &ProtocolError{Plugin: p.cfg.Path, Method: method, Err: call.Error}
 	}
 	// The connection broke: the process is gone or going.
 	if exit := p.waitExit(inst, 2*time.Second); exit != nil {
-		exit.Method = shortMethod(method)
+		exit.Method = method
 		p.died(inst, exit)
 		return exit
 	}
-	perr := &ProtocolError{Plugin: p.cfg.Path, Method: shortMethod(method), Err: call.Error}
+	perr := &ProtocolError{Plugin: p.cfg.Path, Method: method, Err: call.Error}
 	p.kill(inst, perr)
 	return perr
 }
@@ -290,7 +302,7 @@ func (p *Process) startLocked() (*instance, error) {
 	}()
 	if err != nil {
 		err = p.startError(inst, err)
-		inst.client.Kill()
+		release(inst)
 		p.failures++
 		p.lastFailure = time.Now()
 		p.lastErr = err
@@ -300,7 +312,7 @@ func (p *Process) startLocked() (*instance, error) {
 	return inst, nil
 }
 
-// startError classifies a failed start.
+// startError classifies a failed start; the caller holds p.mu.
 func (p *Process) startError(inst *instance, err error) error {
 	msg := err.Error()
 	switch {
@@ -308,31 +320,46 @@ func (p *Process) startError(inst *instance, err error) error {
 		return &ChecksumError{Plugin: p.cfg.Path, Err: err}
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return &TimeoutError{Plugin: p.cfg.Path, Method: "start", Deadline: p.opts.StartTimeout}
+	case strings.Contains(msg, "plugin exited before we could connect"),
+		strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
+		// It ended, or closed its stdout, before saying a word.
+		if waitExited(inst, 2*time.Second) {
+			return p.exitErrorLocked(inst)
+		}
+		return &ProtocolError{Plugin: p.cfg.Path, Err: err}
 	case strings.Contains(msg, "Unrecognized remote plugin message"),
 		strings.Contains(msg, "Incompatible API version"),
 		strings.Contains(msg, "incompatible core API version"),
 		strings.Contains(msg, "error parsing"):
 		return &ProtocolError{Plugin: p.cfg.Path, Err: err}
 	}
-	if exit := p.waitExit(inst, 2*time.Second); exit != nil {
-		return exit
+	if waitExited(inst, 2*time.Second) {
+		return p.exitErrorLocked(inst)
 	}
 	return &ProtocolError{Plugin: p.cfg.Path, Err: err}
 }
 
 // waitExit waits up to d for the process of inst to be reaped and returns
-// how it ended, or nil if it still runs.
+// how it ended, or nil if it still runs. The caller must not hold p.mu.
 func (p *Process) waitExit(inst *instance, d time.Duration) *ExitError {
-	deadline := time.Now().Add(d)
-	for !inst.client.Exited() {
-		if time.Now().After(deadline) {
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waitExited(inst, d) {
+		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.exitErrorLocked(inst)
+}
+
+// waitExited waits up to d for go-plugin to reap the process of inst.
+func waitExited(inst *instance, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for !inst.client.Exited() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }
 
 // exitErrorLocked describes the ended process of inst. go-plugin reaps it
@@ -366,7 +393,17 @@ func (p *Process) diedLocked(inst *instance, err error) {
 	p.failures++
 	p.lastFailure = time.Now()
 	p.lastErr = err
-	go inst.client.Kill() // releases go-plugin's goroutines and pipes
+	go release(inst)
+}
+
+// release frees go-plugin's side of an instance whose process ended, or
+// ends it. Kill on a process that is gone would try a graceful stop first,
+// and warn that it failed.
+func release(inst *instance) {
+	if inst.client.Exited() {
+		return
+	}
+	inst.client.Kill()
 }
 
 // kill ends inst's process at once, for cause: a call that will not
@@ -387,7 +424,12 @@ func (p *Process) kill(inst *instance, cause error) {
 	p.died(inst, cause)
 }
 
-func shortMethod(m string) string { return strings.TrimPrefix(m, ServiceName+".") }
+// WireName is the net/rpc name of method: "Plugin.Logger_Info" for
+// "Logger.Info". net/rpc names hold one dot, between the service and the
+// method.
+func WireName(method string) string {
+	return ServiceName + "." + strings.Replace(method, ".", "_", 1)
+}
 
 // registry holds every Process not yet stopped, for StopAll.
 var registry = &processes{all: map[*Process]bool{}}

@@ -136,7 +136,8 @@ func Bind[T any](dst *T, symbols map[string]any, name string) error {
 
 // Caller is what the generated host-side stubs call through: a *Process.
 type Caller interface {
-	// Call calls "Plugin.<Method>" with args and decodes the reply.
+	// Call calls method ("Logger.Info", "AddTwoInts"; WireName gives
+	// its net/rpc name) with args and decodes the reply.
 	Call(method string, args, reply any) error
 	// Path names the plugin in errors.
 	Path() string

@@ -193,6 +193,7 @@ def go_plugin(
         compat_test = True,
         bindings = False,
         bindings_deps = None,
+        isolated = True,
         visibility = None,
         **kwargs):
     """A Go plugin of a kind: a .so beside its build manifest, and its checks.
@@ -241,6 +242,8 @@ def go_plugin(
       bindings: True to also generate per-plugin bindings with bindgen.
       bindings_deps: the go_libraries of the types the plugin's exports
         name, for the per-plugin bindings; default the contract package.
+      isolated: False to skip the executable (isolated mode), for fixtures
+        that only ever load in-process; it needs a library.
       visibility: visibility of the targets.
       **kwargs: go_binary attributes (srcs, embed, deps, ...), Go flags
         excepted.
@@ -321,7 +324,8 @@ def go_plugin(
         )
         return
     base = out[:-len(".so")] if out.endswith(".so") else out
-    if library:
+    isolated = isolated and library != None
+    if isolated:
         # The same source as a normal executable: none of the rules of .so
         # plugins (one toolchain, private copies, build ids) apply to it.
         _isolated_main(
@@ -361,8 +365,8 @@ def go_plugin(
         library = library,
         library_static = (":" + name + "_static") if library else None,
         manifest = ":" + name + "_manifest",
-        isolated = (":" + name + "_isolated") if library else None,
-        isolated_manifest = (":" + name + "_isolated_manifest") if library else None,
+        isolated = (":" + name + "_isolated") if isolated else None,
+        isolated_manifest = (":" + name + "_isolated_manifest") if isolated else None,
         out = name + "/" + out,
         plugin_name = plugin_name,
         plugin_path = kwargs.get("importpath", ""),

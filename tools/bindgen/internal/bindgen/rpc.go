@@ -363,7 +363,7 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 	w("// variable, a value with the interface's methods, a function; each\n")
 	w("// method and function a call through c.\n")
 	w("func Symbols(c %s.Caller) (map[string]any, error) {\n\tvar v Vars\n", iso)
-	w("\tif err := c.Call(%q, 0, &v); err != nil {\n\t\treturn nil, err\n\t}\n", "Plugin.Vars")
+	w("\tif err := c.Call(%q, 0, &v); err != nil {\n\t\treturn nil, err\n\t}\n", "Vars")
 	w("\treturn map[string]any{\n")
 	for _, s := range k.Symbols {
 		switch {
@@ -420,7 +420,7 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 		if len(cl.Params) > 0 {
 			callArgs = fmt.Sprintf("&%s_Args{%s}", n, strings.Join(args, ", "))
 		}
-		bw("\tif err := c.Call(%q, %s, &r); err != nil {\n", "Plugin."+n, callArgs)
+		bw("\tif err := c.Call(%q, %s, &r); err != nil {\n", cl.display(), callArgs)
 		fail("err")
 		bw("\t}\n\tif r.Panic != nil {\n")
 		fail(fmt.Sprintf("r.Panic.Err(c.Path(), %q)", cl.display()))

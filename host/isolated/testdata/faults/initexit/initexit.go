@@ -1,0 +1,21 @@
+// Package initexit is a logger of the isolated-plugin fault corpus: its init calls os.Exit(3).
+package initexit
+
+import (
+	"example.com/plugkit/pluginapi"
+	"os"
+)
+
+func init() { os.Exit(3) }
+
+type logger struct{}
+
+func (logger) Log(msg string, labels pluginapi.Labels)  {}
+func (logger) Info(msg string, labels pluginapi.Labels) {}
+func (logger) Warn(msg string, labels pluginapi.Labels) {}
+
+// Logger is the kind's Logger.
+var Logger pluginapi.Logger = logger{}
+
+// PluginManifest identifies the plugin.
+var PluginManifest = pluginapi.Manifest{Name: "faults/initexit", Version: "1.0.0", APIVersion: pluginapi.APIVersion}
