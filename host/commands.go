@@ -265,8 +265,9 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 // add is go-bind-plugin's README example: the adder kind's function and
 // variable, bound as a func field and a pointer field.
 func add(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("add", "add [--plugins=DIR] A B", stderr)
+	fs := newFlagSet("add", "add [--plugins=DIR] [--isolated] A B", stderr)
 	dir := fs.String("plugins", defaultPluginsDir(), "folder holding an adder plugin, at any depth")
+	mode := isolationFlags(fs)
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}
@@ -296,11 +297,20 @@ func add(args []string, stdout, stderr io.Writer) error {
 		if len(found) == 0 {
 			return fmt.Errorf("%w: no adder plugin in %s (set --plugins)", errUsage, *dir)
 		}
-		if api, err = adder.Load(newLoader(), found[0].path); err != nil {
+		if mode.isolated {
+			api, _, err = adder.LoadIsolated(newLoader(), loader.IsolatedPath(found[0].path), mode.options())
+		} else {
+			api, err = adder.Load(newLoader(), found[0].path)
+		}
+		if err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(stdout, "%d (adder %s)\n", api.AddTwoInts(operands[0], operands[1]), *api.BuildVersion)
+	var sum int
+	if err := isolated.Catch(func() { sum = api.AddTwoInts(operands[0], operands[1]) }); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "%d (adder %s)\n", sum, *api.BuildVersion)
 	return err
 }
 

@@ -39,12 +39,14 @@ func TestGreet(t *testing.T) {
 		// Exported as a concrete value whose pointer has the methods.
 		{"nihao", "你好, host/testdata\n"},
 	} {
-		t.Run(tc.lang, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			err := run([]string{"greet", "--lang=" + tc.lang, "--plugins=" + dir}, &stdout, &stderr)
-			require.NoError(t, err, "stderr: %s", stderr.String())
-			assert.Equal(t, tc.want, stdout.String())
-		})
+		for _, mode := range []string{"--isolated=false", "--isolated"} {
+			t.Run(tc.lang+mode, func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				err := run([]string{"greet", mode, "--lang=" + tc.lang, "--plugins=" + dir}, &stdout, &stderr)
+				require.NoError(t, err, "stderr: %s", stderr.String())
+				assert.Equal(t, tc.want, stdout.String())
+			})
+		}
 	}
 }
 
@@ -406,7 +408,10 @@ func TestShippedPluginsMatch(t *testing.T) {
 	}
 	for _, args := range runs {
 		want := hostOutput(t, dynamic, nil, args...)
-		assert.Equal(t, want, hostOutput(t, static, noPlugins, args...), "%v", args)
+		assert.Equal(t, want, hostOutput(t, static, noPlugins, args...), "static: %v", args)
+		// The same plugins, each in a process of its own.
+		isolatedArgs := append([]string{args[0], "--isolated"}, args[1:]...)
+		assert.Equal(t, want, hostOutput(t, dynamic, nil, isolatedArgs...), "isolated: %v", args)
 		assert.NotEmpty(t, want, "%v", args)
 	}
 }
