@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 // without the host's handshake, it says what it is and exits 1.
 func Serve(kind string, service any) {
 	if err := adoptHostStdout(); err != nil {
-		Fail(kind, []error{err})
+		Fail(kind, err)
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake(),
@@ -114,16 +115,21 @@ func (f *Fault) Err(plugin, method string) error {
 // Bind sets *dst to the symbol name of symbols, a table of what
 // plugin.Lookup would return (a pointer for a variable, the value of a
 // function), as the generated main passes it. A variable of an interface
-// type is accepted both ways plugins declare it: var X I = v, and var X = v
-// whose pointer has the methods.
+// type is accepted every way plugins declare it: var X I = v, var X = v
+// whose pointer has the methods, and var X = &v.
 func Bind[T any](dst *T, symbols map[string]any, name string) error {
 	sym, ok := symbols[name]
 	if !ok {
 		return fmt.Errorf("the plugin does not export %s", name)
 	}
+	rv := reflect.ValueOf(sym)
 	if p, ok := sym.(*T); ok && p != nil {
 		*dst = *p
 	} else if v, ok := sym.(T); ok {
+		*dst = v
+	} else if v, ok := derefAs[T](rv); ok {
+		// var X = &impl{}: the symbol is a **impl, whose value has the
+		// methods; loader.Lookup accepts it the same way.
 		*dst = v
 	} else {
 		return fmt.Errorf("the plugin's %s is a %T, not a %v", name, sym, reflect.TypeFor[T]())
@@ -132,6 +138,15 @@ func Bind[T any](dst *T, symbols map[string]any, name string) error {
 		return fmt.Errorf("the plugin's %s is nil", name)
 	}
 	return nil
+}
+
+func derefAs[T any](rv reflect.Value) (T, bool) {
+	var zero T
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return zero, false
+	}
+	v, ok := rv.Elem().Interface().(T)
+	return v, ok
 }
 
 // Caller is what the generated host-side stubs call through: a *Process.
@@ -147,10 +162,10 @@ var _ Caller = (*Process)(nil)
 
 // Fail ends a plugin executable that cannot serve its kind, before the
 // handshake: the host reports the status and this message (*ExitError).
-func Fail(kind string, errs []error) {
+func Fail(kind string, err error) {
 	fmt.Fprintf(os.Stderr, "plugkit: this executable cannot serve a plugin of kind %s:\n", kind)
-	for _, err := range errs {
-		fmt.Fprintf(os.Stderr, "\t%v\n", err)
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(os.Stderr, "\t%s\n", line)
 	}
 	os.Exit(1)
 }

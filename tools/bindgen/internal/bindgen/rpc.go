@@ -95,7 +95,7 @@ func (c rpcCall) display() string {
 
 // rpcReserved are the generated file's own top-level and local names,
 // which an import must not take.
-var rpcReserved = []string{"Kind", "Serve", "Service", "Symbols", "Vars", "a", "c", "err", "errs", "k", "r", "s", "symbols", "v"}
+var rpcReserved = []string{"Kind", "NewService", "Serve", "Service", "Symbols", "Vars", "a", "c", "err", "errs", "k", "r", "s", "svc", "symbols", "v", "x"}
 
 // GenerateRPC writes the rpc stubs package of the kind cfg.Kind of c.
 func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
@@ -185,7 +185,7 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 		taken[r] = true
 	}
 	alias := map[string]string{} // import path -> name in the file
-	order := []string{cfg.IsolatedImportPath, c.ImportPath}
+	order := []string{"errors", cfg.IsolatedImportPath, c.ImportPath}
 	var rest []string
 	for name := range used {
 		p, ok := pathOf[name]
@@ -266,15 +266,19 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 	w("// Kind is the kind's name, which the service is dispensed under.\nconst Kind = %q\n\n", k.Name)
 
 	// Serve.
-	w("// Serve binds symbols, the plugin's exports as plugin.Lookup would\n")
-	w("// return them, to the kind's fields and serves them until the host ends\n")
-	w("// the connection. A plugin that lacks a symbol, or has it with another\n")
-	w("// type, says which on stderr and exits 1.\n")
-	w("func Serve(symbols map[string]any) {\n\tvar k %s.%s\n\tvar errs []error\n", api, k.TypeName)
+	w("// Serve serves the plugin whose exports symbols holds (NewService) until\n")
+	w("// the host ends the connection. A plugin that lacks a symbol, or has it\n")
+	w("// with another type, says which on stderr and exits 1.\n")
+	w("func Serve(symbols map[string]any) {\n\tsvc, err := NewService(symbols)\n")
+	w("\tif err != nil {\n\t\t%s.Fail(Kind, err)\n\t}\n\t%s.Serve(Kind, svc)\n}\n\n", iso, iso)
+	w("// NewService binds symbols, the plugin's exports as plugin.Lookup would\n")
+	w("// return them, to the kind's fields. Every missing or mistyped symbol is\n")
+	w("// reported at once.\n")
+	w("func NewService(symbols map[string]any) (*Service, error) {\n\tvar k %s.%s\n\tvar errs []error\n", api, k.TypeName)
 	for _, s := range k.Symbols {
 		w("\tif err := %s.Bind(&k.%s, symbols, %q); err != nil {\n\t\terrs = append(errs, err)\n\t}\n", iso, s.Name, s.Name)
 	}
-	w("\tif len(errs) > 0 {\n\t\t%s.Fail(Kind, errs)\n\t}\n\t%s.Serve(Kind, &Service{k: k})\n}\n\n", iso, iso)
+	w("\tif len(errs) > 0 {\n\t\treturn nil, %s.Join(errs...)\n\t}\n\treturn &Service{k: k}, nil\n}\n\n", alias["errors"])
 
 	w("// Service is the net/rpc service of a %s plugin, on the plugin's side;\n", k.Name)
 	w("// net/rpc serves the exported methods of an exported type only.\n")
@@ -408,7 +412,9 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 				bw("\t\tpanic(%s)\n", expr)
 				return
 			}
-			bw("\t\terr := %s\n", expr)
+			if expr != "err" {
+				bw("\t\terr := %s\n", expr)
+			}
 			for i, r := range cl.Results {
 				if r.Type == "error" {
 					bw("\t\tr%d = err\n", i)
