@@ -77,8 +77,10 @@ func (o Options) withDefaults(name string) Options {
 }
 
 // lifecycleNoise drops go-plugin's own reports of what Process turns into
-// typed errors anyway (a process that exited, a stop that was not
-// graceful), from the default logger; the plugin's own lines pass.
+// typed errors anyway (a process that exited), and of every stop: go-plugin
+// ends a plugin's Serve as soon as the host asks it to quit, the process
+// exits before its reply leaves, and Kill reports that the graceful stop
+// failed and kills what is already exiting. The plugin's own lines pass.
 func lifecycleNoise(_ hclog.Level, msg string, _ ...any) bool {
 	switch msg {
 	case "plugin process exited", "plugin failed to exit gracefully", "error closing client during Kill":

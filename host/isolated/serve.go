@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/hashicorp/go-plugin"
 )
@@ -26,11 +25,6 @@ func Serve(kind string, service any) {
 		HandshakeConfig: Handshake(),
 		Plugins:         plugin.PluginSet{kind: &rpcPlugin{service: service}},
 	})
-	// go-plugin ends Serve as soon as the host asks the plugin to quit, and
-	// the process would exit before its reply to that request left:
-	// the host would see the connection break and kill it instead of
-	// seeing it stop.
-	time.Sleep(20 * time.Millisecond)
 }
 
 // stdoutFDEnv names the file descriptor on which the host passes its own

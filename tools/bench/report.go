@@ -187,6 +187,21 @@ func (rep *report) markdown() []byte {
 		}
 		p(".\n")
 	}
+	// plugkit's three modes side by side: a plugin linked in (static) is
+	// a direct call, one opened in-process is called through its kind's
+	// bindings, and an isolated one through the generated stubs.
+	for _, fn := range callFuncs {
+		iso, ok := rep.calls.ns[fn]["isolated"]
+		if !ok {
+			continue
+		}
+		p("\n%s, plugkit's three modes: static (direct) %s, in-process (kind) %s, isolated %s", fn,
+			fmtNs(rep.calls.ns[fn][baseline]), fmtNs(rep.calls.ns[fn]["kind"]), fmtNs(iso))
+		if hand, ok := rep.calls.ns[fn]["netrpc"]; ok {
+			p("; an isolated call takes %s the time of go-plugin's hand-written net/rpc stub over the same transport", fmtRatio(iso.median/hand.median)+"×")
+		}
+		p(".\n")
+	}
 	p("\n![Call cost per mechanism, ns/op, log scale](%s)\n\n", callsChart)
 
 	p("%s\n\n", sectionHeadings[2])
@@ -201,7 +216,7 @@ func (rep *report) markdown() []byte {
 			fmtNs(r.sha256), fmtNs(r.check), fmtNs(r.open), fmtNs(r.identify), fmtNs(r.bind),
 			fmtNs(r.load), fmtNs(stat{median: r.load.median / float64(r.plugins), pct: math.NaN()}), fmtNs(r.wall))
 	}
-	p("\nFor comparison, starting one hashicorp/go-plugin client: launching the plugin's process, the handshake and the first RPC connection (//tools/bench/calls, BenchmarkGoPluginStart):\n\n")
+	p("\nFor comparison, starting one hashicorp/go-plugin client: launching the plugin's process, the handshake and the first RPC connection (//tools/bench/calls, BenchmarkGoPluginStart). *isolated* is plugkit's isolated mode doing the same with a plugin's generated executable, plus what go-plugin's hand-written example skips: the checks of the executable and its build manifest, go-plugin's SHA-256 of the executable before exec (SecureConfig), and the call that fetches the kind's variables:\n\n")
 	p("| go-plugin client | start | allocs/op |\n|---|--:|--:|\n")
 	for _, s := range rep.starts {
 		p("| %s | %s | %s |\n", s.mechanism, fmtNs(s.ns), fmtCount(s.allocs.median))

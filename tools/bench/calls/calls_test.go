@@ -8,7 +8,12 @@
 //   - bindings: through bindgen's per-plugin bindings of the real .so;
 //   - lookup: through plugin.Lookup and a type assertion on every call;
 //   - netrpc, grpc: through hashicorp/go-plugin, in a server process
-//     (tools/bench/rpcplugin) that links the same packages;
+//     (tools/bench/rpcplugin) that links the same packages, with
+//     hand-written stubs, as go-plugin's examples write them;
+//   - isolated: through the kind's bindings, in the plugin's own
+//     executable (LoadIsolated), over go-plugin's net/rpc with the stubs
+//     generated from the contract: what plugkit's isolated mode costs next
+//     to netrpc;
 //   - yaegi: interpreted by traefik/yaegi from a copy of the same source.
 //
 // TestMechanismsAgree checks that every way gives the same answers, so the
@@ -26,8 +31,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"plugin"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
@@ -37,6 +44,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/traefik/yaegi/interp"
 
+	"example.com/plugkit/host/isolated"
+	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
 	adderkind "example.com/plugkit/pluginapi/kinds/adder"
 	greeterkind "example.com/plugkit/pluginapi/kinds/greeter"
@@ -112,6 +121,43 @@ func bindGreeterKind(tb testing.TB) pluginapi.Greeter {
 	tb.Helper()
 	api, err := greeterkind.Bind(opened{openPlugin(tb, "ENGLISH_SO"), "greeter.so"})
 	require.NoError(tb, err)
+	return api.Greeter
+}
+
+// isolatedExecutable finds the plugin's executable among the files of its
+// go_plugin target ($(rlocationpaths :plugin)): the one without an
+// extension, beside its build manifest.
+func isolatedExecutable(tb testing.TB, env string) string {
+	tb.Helper()
+	for _, rel := range strings.Fields(os.Getenv(env)) {
+		if !strings.Contains(filepath.Base(rel), ".") {
+			path, err := runfiles.Rlocation(rel)
+			require.NoError(tb, err)
+			return path
+		}
+	}
+	tb.Fatalf("%s holds no executable: %q", env, os.Getenv(env))
+	return ""
+}
+
+// isolatedOptions keep go-plugin quiet, as quietLogger does for netrpc.
+func isolatedOptions() isolated.Options { return isolated.Options{Logger: quietLogger()} }
+
+// loadAdderIsolated starts the adder's executable and binds it; it is
+// stopped at cleanup.
+func loadAdderIsolated(tb testing.TB) *adderkind.Plugin {
+	tb.Helper()
+	api, proc, err := adderkind.LoadIsolated(loader.New(loader.HostConfig()), isolatedExecutable(tb, "ADDER_PLUGIN"), isolatedOptions())
+	require.NoError(tb, err)
+	tb.Cleanup(proc.Stop)
+	return api
+}
+
+func loadGreeterIsolated(tb testing.TB) pluginapi.Greeter {
+	tb.Helper()
+	api, proc, err := greeterkind.LoadIsolated(loader.New(loader.HostConfig()), isolatedExecutable(tb, "ENGLISH_PLUGIN"), isolatedOptions())
+	require.NoError(tb, err)
+	tb.Cleanup(proc.Stop)
 	return api.Greeter
 }
 
@@ -333,6 +379,11 @@ func TestMechanismsAgree(t *testing.T) {
 			assert.Equal(t, wantGreeting, greeting)
 		})
 	}
+	t.Run("isolated", func(t *testing.T) {
+		assert.Equal(t, wantSum, loadAdderIsolated(t).AddTwoInts(a, b))
+		assert.Equal(t, adder.BuildVersion, *loadAdderIsolated(t).BuildVersion)
+		assert.Equal(t, wantGreeting, loadGreeterIsolated(t).Greet())
+	})
 	t.Run("yaegi", func(t *testing.T) {
 		assert.Equal(t, wantSum, yaegiAddTwoInts(t)(a, b))
 		assert.Equal(t, wantGreeting, yaegiGreeterOf(t).Greet())
@@ -384,6 +435,13 @@ func BenchmarkAddTwoInts(b *testing.B) {
 			}
 		})
 	}
+	b.Run("isolated", func(b *testing.B) {
+		api := loadAdderIsolated(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkInt = api.AddTwoInts(2, 3)
+		}
+	})
 	b.Run("yaegi", func(b *testing.B) {
 		fn := yaegiAddTwoInts(b)
 		b.ReportAllocs()
@@ -441,6 +499,13 @@ func BenchmarkGreet(b *testing.B) {
 			}
 		})
 	}
+	b.Run("isolated", func(b *testing.B) {
+		g := loadGreeterIsolated(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkString = g.Greet()
+		}
+	})
 	b.Run("yaegi", func(b *testing.B) {
 		g := yaegiGreeterOf(b)
 		b.ReportAllocs()
@@ -483,4 +548,20 @@ func BenchmarkGoPluginStart(b *testing.B) {
 			}
 		})
 	}
+	// The same cycle in isolated mode: the checks of the executable and
+	// its build manifest, go-plugin's checksum before exec, the handshake,
+	// the variables, the first call, the stop.
+	b.Run("isolated", func(b *testing.B) {
+		exe := isolatedExecutable(b, "ADDER_PLUGIN")
+		l := loader.New(loader.HostConfig())
+		b.ReportAllocs()
+		for b.Loop() {
+			api, proc, err := adderkind.LoadIsolated(l, exe, isolatedOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkInt = api.AddTwoInts(2, 3)
+			proc.Stop()
+		}
+	})
 }
