@@ -187,6 +187,8 @@ expect() { # want, bazel run args...
 for host in //host //host:static; do
 	expect "Bonjour l'univers" "$host" -- greet --lang=french
 done
+# The scaffolded plugin, run as its own executable.
+expect "Bonjour l'univers" //host -- greet --isolated --lang=french
 # println writes to standard error; the host's own output is empty.
 for host in //host //host:static; do
 	got=$(bazel_in_copy run --config=ci "$host" -- log --level=warn --msg=disk 2>&1 | grep '^syslog' || true)
@@ -194,4 +196,4 @@ for host in //host //host:static; do
 	say "bazel run $host -- log: $got"
 done
 secs=$(($(date +%s) - started))
-echo "fork_test: OK: the fork as $module ($name), its example plugins replaced by scaffolded ones, passes all $passed tests of tools/bazel test //..., and both hosts greet and log through the new plugins, in $secs s"
+echo "fork_test: OK: the fork as $module ($name), its example plugins replaced by scaffolded ones, passes all $passed tests of tools/bazel test //..., and both hosts greet and log through the new plugins (in-process, isolated and linked in), in $secs s"
