@@ -38,7 +38,7 @@ func newLoader() *loader.Loader {
 
 func logCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("log", "log [--dir=DIR] [--isolated] [--level=info] [--msg=TEXT] [--label=k=v ...]", stderr)
-	dir := fs.String("dir", defaultPluginsDir(), "folder whose logger plugins, at any depth, all receive the message")
+	dir := pluginsFlag(fs, "dir", "folder whose logger plugins, at any depth, all receive the message")
 	level := fs.String("level", "info", "log, info or warn")
 	msg := fs.String("msg", "Hello world!", "the message")
 	labels := labelFlag{"user": "sample"}
@@ -266,7 +266,7 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 // variable, bound as a func field and a pointer field.
 func add(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("add", "add [--plugins=DIR] [--isolated] A B", stderr)
-	dir := fs.String("plugins", defaultPluginsDir(), "folder holding an adder plugin, at any depth")
+	dir := pluginsFlag(fs, "plugins", "folder holding an adder plugin, at any depth")
 	mode := isolationFlags(fs)
 	if err := parse(fs, args, 2); err != nil {
 		return err

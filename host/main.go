@@ -123,6 +123,34 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 // runfiles.
 const runfilesPlugins = "_main/plugins/plugins"
 
+// pluginsFlag defines a plugins folder flag. Its default is found when the
+// flags are parsed, not shown as a path in --help: the runfiles' absolute
+// path is this machine's, and means nothing to a reader of the help.
+func pluginsFlag(fs *flag.FlagSet, name, usage string) *string {
+	v := &pluginsDirValue{dir: defaultPluginsDir()}
+	fs.Var(v, name, usage+" (default: $PLUGKIT_PLUGINS, else the plugins in the host's runfiles, else plugins/ beside the binary)")
+	return &v.dir
+}
+
+// pluginsDirValue holds the default until the flag is set; only a value
+// given on the command line prints.
+type pluginsDirValue struct {
+	dir string
+	set bool
+}
+
+func (v *pluginsDirValue) String() string {
+	if v == nil || !v.set {
+		return ""
+	}
+	return v.dir
+}
+
+func (v *pluginsDirValue) Set(s string) error {
+	v.dir, v.set = s, true
+	return nil
+}
+
 // defaultPluginsDir finds the plugins folder: the environment first, then
 // Bazel runfiles (bazel run and bazel test), then beside the binary.
 func defaultPluginsDir() string {
@@ -151,7 +179,7 @@ func defaultPluginsDir() string {
 func greet(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("greet", "greet [--lang=LANG] [--plugins=DIR] [--isolated]", stderr)
 	lang := fs.String("lang", "english", "language of the greeter plugin to load: the plugin file <lang>.so")
-	dir := fs.String("plugins", defaultPluginsDir(), "folder whose greeter plugins may answer, at any depth")
+	dir := pluginsFlag(fs, "plugins", "folder whose greeter plugins may answer, at any depth")
 	mode := isolationFlags(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err

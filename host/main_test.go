@@ -77,6 +77,15 @@ func TestUsage(t *testing.T) {
 	stderr.Reset()
 	assert.True(t, errors.Is(run([]string{"greet", "--help"}, &stdout, &stderr), flag.ErrHelp))
 	assert.Contains(t, stderr.String(), "-lang")
+	// No machine path in the help: the plugins folder's default is said,
+	// not shown (the runfiles' absolute path is this machine's).
+	for _, cmd := range []string{"greet", "log", "add"} {
+		stderr.Reset()
+		assert.ErrorIs(t, run([]string{cmd, "--help"}, &stdout, &stderr), flag.ErrHelp)
+		assert.Contains(t, stderr.String(), "$PLUGKIT_PLUGINS", cmd)
+		assert.NotContains(t, stderr.String(), "runfiles/", cmd)
+		assert.NotContains(t, stderr.String(), "/root/", cmd)
+	}
 	stderr.Reset()
 	require.NoError(t, run([]string{"--help"}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "greet")

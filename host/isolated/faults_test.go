@@ -362,3 +362,64 @@ func TestNoOrphans(t *testing.T) {
 		})
 	}
 }
+
+// foreign writes an executable that is no plugkit plugin, with a build
+// manifest that vouches for it, as a hostile or mistaken install would.
+func foreign(t *testing.T, script string) (path, sum string) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	path = filepath.Join(dir, "impostor")
+	require.NoError(t, os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755))
+	m, err := loader.NewBuildManifest(path, "faults/impostor", logger.Kind, "go1.26.8", loader.FlagsFingerprint(nil), "1.0.0", nil)
+	require.NoError(t, err)
+	return path, m.SHA256
+}
+
+// TestForeignExecutables: what is not a plugkit plugin is a typed error,
+// never a hang.
+func TestForeignExecutables(t *testing.T) {
+	opts := isolated.Options{StartTimeout: 500 * time.Millisecond}
+	t.Run("exits without a handshake", func(t *testing.T) {
+		path, sum := foreign(t, "echo not a plugin >&2; exit 0")
+		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: sum, Options: opts})
+		var exit *isolated.ExitError
+		require.ErrorAs(t, err, &exit)
+		assert.Equal(t, 0, exit.Status)
+		assert.Equal(t, []string{"not a plugin"}, exit.Stderr)
+	})
+	t.Run("never answers", func(t *testing.T) {
+		path, sum := foreign(t, "exec sleep 600")
+		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: sum, Options: opts})
+		var timeout *isolated.TimeoutError
+		require.ErrorAs(t, err, &timeout)
+		assert.Equal(t, "start", timeout.Method)
+	})
+	t.Run("speaks another protocol version", func(t *testing.T) {
+		// A go-plugin handshake line: core protocol 1, app protocol 99.
+		path, sum := foreign(t, "echo '1|99|unix|/nonexistent|netrpc|'; exec sleep 600")
+		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: sum, Options: opts})
+		var proto *isolated.ProtocolError
+		require.ErrorAs(t, err, &proto)
+		assert.Contains(t, err.Error(), "99")
+	})
+	t.Run("changed after its manifest, same size", func(t *testing.T) {
+		path, sum := foreign(t, "exit 0")
+		require.NoError(t, os.WriteFile(path, []byte("#!/bin/sh\nexit 1\n"), 0o755))
+		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: sum, Options: opts})
+		var cs *isolated.ChecksumError
+		require.ErrorAs(t, err, &cs)
+		assert.ErrorIs(t, err, isolated.ErrChecksum)
+	})
+	t.Run("a manifest checksum that is not one", func(t *testing.T) {
+		path, _ := foreign(t, "exit 0")
+		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: "xyz", Options: opts})
+		assert.ErrorIs(t, err, isolated.ErrChecksum)
+	})
+	t.Run("a real plugin of another kind", func(t *testing.T) {
+		// The build manifest says logger, the host asks for a greeter: the
+		// loader refuses it before it runs (wrong_kind).
+		_, err := newLoader().CheckExecutable(executable(t, "initexit", "healthy"), loader.Kind{Name: "greeter"})
+		assert.ErrorIs(t, err, loader.ErrWrongKind)
+	})
+}

@@ -1,0 +1,48 @@
+package isolated
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"example.com/plugkit/pluginapi"
+)
+
+func TestProtocolVersionIsAPIMajor(t *testing.T) {
+	assert.Equal(t, uint(1), protocolVersion("1.0.0"))
+	assert.Equal(t, uint(2), protocolVersion("v2.3.4"))
+	assert.Panics(t, func() { protocolVersion("0.9.0") }, "go-plugin reads 0 as unset")
+	assert.Panics(t, func() { protocolVersion("next") })
+	assert.NotPanics(t, func() { Handshake() }, "pluginapi.APIVersion %q", pluginapi.APIVersion)
+}
+
+func TestTailKeepsTheLastLines(t *testing.T) {
+	tl := newTail(3)
+	for _, s := range []string{"one\ntwo\n", "thr", "ee\nfour\nfi"} {
+		n, err := tl.Write([]byte(s))
+		assert.NoError(t, err)
+		assert.Equal(t, len(s), n)
+	}
+	assert.Equal(t, []string{"three", "four", "fi"}, tl.lines())
+	long := newTail(2)
+	long.Write([]byte(strings.Repeat("x", 10000)))
+	assert.Len(t, long.lines()[0], 4096, "an endless line is kept as its start")
+}
+
+func TestBackoffDoublesUpToItsCap(t *testing.T) {
+	p := &Process{opts: Options{RestartBackoff: 100 * time.Millisecond, MaxRestartBackoff: time.Second}.withDefaults("x")}
+	var got []time.Duration
+	for p.failures = 0; p.failures <= 7; p.failures++ {
+		got = append(got, p.backoffLocked())
+	}
+	ms := time.Millisecond
+	assert.Equal(t, []time.Duration{0, 0, 100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second}, got)
+}
+
+func TestWireName(t *testing.T) {
+	assert.Equal(t, "Plugin.Logger_Info", WireName("Logger.Info"))
+	assert.Equal(t, "Plugin.AddTwoInts", WireName("AddTwoInts"))
+	assert.Equal(t, "Plugin.Vars", WireName("Vars"))
+}
