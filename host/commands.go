@@ -18,8 +18,10 @@ import (
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
 	"example.com/plugkit/pluginapi/kinds/adder"
+	"example.com/plugkit/pluginapi/kinds/adderrpc"
 	"example.com/plugkit/pluginapi/kinds/greeter"
 	"example.com/plugkit/pluginapi/kinds/logger"
+	"example.com/plugkit/pluginapi/kinds/loggerrpc"
 )
 
 // newLoader returns a loader that expects what this host was built with. A
@@ -85,7 +87,7 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 	for _, f := range found {
 		var b *logger.Plugin
 		if mode.isolated {
-			b, _, err = logger.LoadIsolated(l, loader.IsolatedPath(f.path), mode.options())
+			b, _, err = loggerrpc.Load(l, loader.IsolatedPath(f.path), mode.options())
 		} else {
 			b, err = logger.Load(l, f.path)
 		}
@@ -298,7 +300,7 @@ func add(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: no adder plugin in %s (set --plugins)", errUsage, *dir)
 		}
 		if mode.isolated {
-			api, _, err = adder.LoadIsolated(newLoader(), loader.IsolatedPath(found[0].path), mode.options())
+			api, _, err = adderrpc.Load(newLoader(), loader.IsolatedPath(found[0].path), mode.options())
 		} else {
 			api, err = adder.Load(newLoader(), found[0].path)
 		}

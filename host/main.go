@@ -37,6 +37,7 @@ import (
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/pluginapi/kinds/greeter"
+	"example.com/plugkit/pluginapi/kinds/greeterrpc"
 )
 
 // errUsage marks errors in the command line: exit status 2 (internal/cli).
@@ -201,7 +202,7 @@ func greet(args []string, stdout, stderr io.Writer) error {
 	for _, f := range found {
 		if f.base() == *lang {
 			if mode.isolated {
-				g, _, err := greeter.LoadIsolated(newLoader(), loader.IsolatedPath(f.path), mode.options())
+				g, _, err := greeterrpc.Load(newLoader(), loader.IsolatedPath(f.path), mode.options())
 				if err != nil {
 					return err
 				}

@@ -19,6 +19,7 @@ import (
 	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi/kinds/logger"
+	"example.com/plugkit/pluginapi/kinds/loggerrpc"
 )
 
 // The fault corpus (testdata/faults): loggers that fail in each way a
@@ -66,7 +67,7 @@ func (o *output) String() string {
 // start loads the corpus plugin isolated and stops it at the end.
 func start(t *testing.T, fault, plugin string, opts isolated.Options) (*logger.Plugin, *isolated.Process, error) {
 	t.Helper()
-	b, proc, err := logger.LoadIsolated(newLoader(), executable(t, fault, plugin), opts)
+	b, proc, err := loggerrpc.Load(newLoader(), executable(t, fault, plugin), opts)
 	if proc != nil {
 		t.Cleanup(proc.Stop)
 	}

@@ -316,7 +316,9 @@ func (p *Process) startLocked() (*instance, error) {
 
 // startError classifies a failed start; the caller holds p.mu.
 func (p *Process) startError(inst *instance, err error) error {
+	// go-plugin's errors are strings; their wording is matched loosely.
 	msg := err.Error()
+	lower := strings.ToLower(msg)
 	switch {
 	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
 		return &ChecksumError{Plugin: p.cfg.Path, Err: err}
@@ -330,9 +332,9 @@ func (p *Process) startError(inst *instance, err error) error {
 		}
 		return &ProtocolError{Plugin: p.cfg.Path, Err: err}
 	case strings.Contains(msg, "Unrecognized remote plugin message"),
-		strings.Contains(msg, "Incompatible API version"),
-		strings.Contains(msg, "incompatible core API version"),
-		strings.Contains(msg, "error parsing"):
+		strings.Contains(lower, "incompatible api version"),
+		strings.Contains(lower, "incompatible core api version"),
+		strings.Contains(lower, "error parsing"):
 		return &ProtocolError{Plugin: p.cfg.Path, Err: err}
 	}
 	if waitExited(inst, 2*time.Second) {

@@ -27,8 +27,6 @@ func executableFixture(t *testing.T, kind, apiVersion string) string {
 	return exe
 }
 
-
-
 func TestIsolatedPath(t *testing.T) {
 	assert.Equal(t, "plugins/greeter/english/english", IsolatedPath("plugins/greeter/english/english.so"))
 	assert.Equal(t, "plugins/greeter/english/english.manifest.json", BuildManifestPath(IsolatedPath("plugins/greeter/english/english.so")))

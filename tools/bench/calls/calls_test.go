@@ -11,7 +11,7 @@
 //     (tools/bench/rpcplugin) that links the same packages, with
 //     hand-written stubs, as go-plugin's examples write them;
 //   - isolated: through the kind's bindings, in the plugin's own
-//     executable (LoadIsolated), over go-plugin's net/rpc with the stubs
+//     executable (adderrpc.Load, greeterrpc.Load), over go-plugin's net/rpc with the stubs
 //     generated from the contract: what plugkit's isolated mode costs next
 //     to netrpc;
 //   - yaegi: interpreted by traefik/yaegi from a copy of the same source.
@@ -48,7 +48,9 @@ import (
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/pluginapi"
 	adderkind "example.com/plugkit/pluginapi/kinds/adder"
+	"example.com/plugkit/pluginapi/kinds/adderrpc"
 	greeterkind "example.com/plugkit/pluginapi/kinds/greeter"
+	"example.com/plugkit/pluginapi/kinds/greeterrpc"
 	"example.com/plugkit/tools/bench/fixtures/adder"
 	adderbindings "example.com/plugkit/tools/bench/fixtures/adder/plugin_bindings"
 	english "example.com/plugkit/tools/bench/fixtures/greeter"
@@ -147,7 +149,7 @@ func isolatedOptions() isolated.Options { return isolated.Options{Logger: quietL
 // stopped at cleanup.
 func loadAdderIsolated(tb testing.TB) *adderkind.Plugin {
 	tb.Helper()
-	api, proc, err := adderkind.LoadIsolated(loader.New(loader.HostConfig()), isolatedExecutable(tb, "ADDER_PLUGIN"), isolatedOptions())
+	api, proc, err := adderrpc.Load(loader.New(loader.HostConfig()), isolatedExecutable(tb, "ADDER_PLUGIN"), isolatedOptions())
 	require.NoError(tb, err)
 	tb.Cleanup(proc.Stop)
 	return api
@@ -155,7 +157,7 @@ func loadAdderIsolated(tb testing.TB) *adderkind.Plugin {
 
 func loadGreeterIsolated(tb testing.TB) pluginapi.Greeter {
 	tb.Helper()
-	api, proc, err := greeterkind.LoadIsolated(loader.New(loader.HostConfig()), isolatedExecutable(tb, "ENGLISH_PLUGIN"), isolatedOptions())
+	api, proc, err := greeterrpc.Load(loader.New(loader.HostConfig()), isolatedExecutable(tb, "ENGLISH_PLUGIN"), isolatedOptions())
 	require.NoError(tb, err)
 	tb.Cleanup(proc.Stop)
 	return api.Greeter
@@ -556,7 +558,7 @@ func BenchmarkGoPluginStart(b *testing.B) {
 		l := loader.New(loader.HostConfig())
 		b.ReportAllocs()
 		for b.Loop() {
-			api, proc, err := adderkind.LoadIsolated(l, exe, isolatedOptions())
+			api, proc, err := adderrpc.Load(l, exe, isolatedOptions())
 			if err != nil {
 				b.Fatal(err)
 			}

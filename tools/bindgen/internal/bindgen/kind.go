@@ -33,10 +33,6 @@ type KindConfig struct {
 	// ReloadKind the bindings use. Its package name must be its last path
 	// element, or the one AssumedPackageName gives.
 	LoaderImportPath string
-	// IsolatedImportPath and RPCImportPath, when both set, are the
-	// isolated runtime (host/isolated) and the kind's rpc stubs (bindgen
-	// rpc): the package then declares LoadIsolated too.
-	IsolatedImportPath, RPCImportPath string
 	// Package is the generated file's package name; default Kind.
 	Package string
 	// Command is what the header line quotes; default "bindgen kind -kind
@@ -139,7 +135,7 @@ func checkKindList(c *contract.Contract, want []string) error {
 
 // kindReserved are the identifiers the generated file declares, at package
 // level and in its functions; an import is never named like one.
-var kindReserved = []string{"Kind", "Spec", "Plugin", "Bind", "Load", "Reload", "LoadIsolated", "b", "bm", "err", "errs", "l", "opts", "p", "path", "proc", "syms"}
+var kindReserved = []string{"Kind", "Spec", "Plugin", "Bind", "Load", "Reload", "b", "err", "errs", "l", "p", "path"}
 
 // kindSymbol is a contract.Symbol as the template sees it.
 type kindSymbol struct {
@@ -160,8 +156,6 @@ type kindData struct {
 	Doc         []string
 	Imports     [][]string // groups of import lines
 	Loader      string     // the loader's import name
-	Isolated    string     // the isolated runtime's import name, "" without LoadIsolated
-	RPC         string     // the rpc stubs' import name
 	Errors      string     // the errors package's import name
 	Symbols     []kindSymbol
 	Declaration []kindSymbol // the kind's fields, in declaration order
@@ -212,20 +206,9 @@ func GenerateKind(c *contract.Contract, cfg KindConfig) ([]byte, error) {
 		}
 	}
 	order := []string{"errors", cfg.LoaderImportPath, c.ImportPath}
-	isolated := cfg.IsolatedImportPath != "" && cfg.RPCImportPath != ""
-	if isolated {
-		for _, p := range []string{cfg.IsolatedImportPath, cfg.RPCImportPath} {
-			names[p] = contract.AssumedPackageName(p)
-			order = append(order, p)
-		}
-	}
-	fixed := map[string]bool{}
-	for _, p := range order {
-		fixed[p] = true
-	}
 	var rest []string
 	for p := range names {
-		if !fixed[p] {
+		if p != "errors" && p != cfg.LoaderImportPath && p != c.ImportPath {
 			rest = append(rest, p)
 		}
 	}
@@ -264,9 +247,6 @@ func GenerateKind(c *contract.Contract, cfg KindConfig) ([]byte, error) {
 		Doc:      packageDoc(pkgName, k, alias[c.ImportPath]),
 		Loader:   alias[cfg.LoaderImportPath],
 		Errors:   alias["errors"],
-	}
-	if isolated {
-		d.Isolated, d.RPC = alias[cfg.IsolatedImportPath], alias[cfg.RPCImportPath]
 	}
 	var std, other []string
 	for _, p := range order {
@@ -522,38 +502,6 @@ func Reload(l *{{.Loader}}.Loader, path string) (*Plugin, error) {
 	return Bind(p)
 }
 
-{{- if .Isolated}}
-
-// LoadIsolated runs the executable of {{a .Kind}} plugin at path
-// (go_plugin's <name>_isolated, {{.Loader}}.IsolatedPath of its .so) in a
-// process of its own, after l's checks of the file and its build manifest,
-// and binds it: the same Plugin as Load gives, whose methods are calls to
-// that process. go-plugin checks the file against the manifest's SHA-256
-// before each exec. The next call after the process dies starts it again;
-// proc.Stop or {{.Isolated}}.StopAll stops it for good.
-func LoadIsolated(l *{{.Loader}}.Loader, path string, opts {{.Isolated}}.Options) (_ *Plugin, proc *{{.Isolated}}.Process, err error) {
-	bm, err := l.CheckExecutable(path, Spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	proc, err = {{.Isolated}}.Start({{.Isolated}}.Config{Path: path, Kind: Kind, SHA256: bm.SHA256, Options: opts})
-	if err != nil {
-		return nil, nil, err
-	}
-	syms, err := {{.RPC}}.Symbols(proc)
-	if err != nil {
-		proc.Stop()
-		return nil, nil, err
-	}
-	p, err := Bind(&{{.Loader}}.RemotePlugin{Path: path, Symbols: syms})
-	if err != nil {
-		proc.Stop()
-		return nil, nil, err
-	}
-	return p, proc, nil
-}
-{{- end}}
-
 // The kind's declaration, field by field, as the bindings were generated
 // from it: this stops compiling when {{.TypeName}} changes
 // (a symbol added, removed, renamed or retyped) until they are generated
@@ -596,8 +544,6 @@ func kindMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
 	fs.StringVar(&cfg.LoaderImportPath, "loader-importpath", "", "import `path` of the host's loader package")
 	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: the kind's name)")
-	fs.StringVar(&cfg.IsolatedImportPath, "isolated-importpath", "", "import `path` of the isolated runtime (host/isolated); with -rpc-importpath, adds LoadIsolated")
-	fs.StringVar(&cfg.RPCImportPath, "rpc-importpath", "", "import `path` of the kind's rpc stubs (bindgen rpc)")
 	outputPath := fs.String("output-path", "-", "`file` to write; - for standard output")
 	kinds := fs.String("kinds", "", "comma-separated `kinds` the build expects the API package to declare; any\ndifference is an error (tools/rules/kinds.bzl passes its textual scan's)")
 	fs.Usage = func() {

@@ -72,10 +72,8 @@ func TestKindGolden(t *testing.T) {
 	require.Equal(t, realKinds, c.KindNames(), "a kind was added or removed: add its golden case")
 	for _, kind := range realKinds {
 		t.Run(kind, func(t *testing.T) {
-			got := generateKind(t, kind, files, "-kinds", strings.Join(realKinds, ","),
-				"-isolated-importpath", isolatedImportPath, "-rpc-importpath", apiImportPath+"/kinds/"+kind+"rpc")
-			second := generateKind(t, kind, files,
-				"-isolated-importpath", isolatedImportPath, "-rpc-importpath", apiImportPath+"/kinds/"+kind+"rpc")
+			got := generateKind(t, kind, files, "-kinds", strings.Join(realKinds, ","))
+			second := generateKind(t, kind, files)
 			assert.Equal(t, string(got), string(second), "output differs between runs")
 			formatted, err := format.Source(got)
 			require.NoError(t, err)

@@ -30,6 +30,12 @@ type RPCConfig struct {
 	// IsolatedImportPath is the import path of the runtime both sides use
 	// (host/isolated): Serve, Bind, Fault, Recover, Caller.
 	IsolatedImportPath string
+	// LoaderImportPath and BindingsImportPath, when both set, are the
+	// host's loader and the kind's bindings (bindgen kind): the package
+	// then declares Load, which starts a plugin's executable and binds it
+	// to the kind's Plugin. A plugin's executable imports the package
+	// too, so a package without them keeps the loader out of it.
+	LoaderImportPath, BindingsImportPath string
 	// Package is the generated package's name; default <Kind>rpc.
 	Package string
 	// Files are the API package's source files.
@@ -95,7 +101,7 @@ func (c rpcCall) display() string {
 
 // rpcReserved are the generated file's own top-level and local names,
 // which an import must not take.
-var rpcReserved = []string{"Kind", "NewService", "Serve", "Service", "Symbols", "Vars", "a", "c", "err", "errs", "k", "r", "s", "svc", "symbols", "v", "x"}
+var rpcReserved = []string{"Kind", "Load", "NewService", "bm", "l", "opts", "p", "path", "proc", "syms", "Serve", "Service", "Symbols", "Vars", "a", "c", "err", "errs", "k", "r", "s", "svc", "symbols", "v", "x"}
 
 // GenerateRPC writes the rpc stubs package of the kind cfg.Kind of c.
 func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
@@ -186,6 +192,10 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 	}
 	alias := map[string]string{} // import path -> name in the file
 	order := []string{"errors", cfg.IsolatedImportPath, c.ImportPath}
+	withLoad := cfg.LoaderImportPath != "" && cfg.BindingsImportPath != ""
+	if withLoad {
+		order = append(order, cfg.LoaderImportPath, cfg.BindingsImportPath)
+	}
 	var rest []string
 	for name := range used {
 		p, ok := pathOf[name]
@@ -203,8 +213,11 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 			continue
 		}
 		base := contract.AssumedPackageName(p)
-		if p == c.ImportPath {
+		switch p {
+		case c.ImportPath:
 			base = c.Package
+		case cfg.BindingsImportPath:
+			base = "kind" // the kind's own name may be an import's
 		}
 		name := base
 		for n := 2; taken[name] || token.IsKeyword(name); n++ {
@@ -450,6 +463,23 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 				lowerFirst(cl.Symbol), cl.Symbol, lowerFirst(cl.Symbol), iso, sig, sig, body.String())
 		}
 	}
+	if withLoad {
+		ld, kb := alias[cfg.LoaderImportPath], alias[cfg.BindingsImportPath]
+		w("// Load runs the executable of %s %s plugin at path (go_plugin's\n", article(k.Name), k.Name)
+		w("// <name>_isolated, %s.IsolatedPath of its .so) in a process of its own,\n", ld)
+		w("// after l's checks of the file and its build manifest, and binds it with\n")
+		w("// the kind's Bind: the same Plugin as %s.Load gives, whose methods are\n", kb)
+		w("// calls to that process. go-plugin checks the file against the manifest's\n")
+		w("// SHA-256 before each exec. The next call after the process dies starts\n")
+		w("// it again; proc.Stop or %s.StopAll stops it for good.\n", iso)
+		w("func Load(l *%s.Loader, path string, opts %s.Options) (_ *%s.Plugin, proc *%s.Process, err error) {\n", ld, iso, kb, iso)
+		w("\tbm, err := l.CheckExecutable(path, %s.Spec)\n\tif err != nil {\n\t\treturn nil, nil, err\n\t}\n", kb)
+		w("\tproc, err = %s.Start(%s.Config{Path: path, Kind: Kind, SHA256: bm.SHA256, Options: opts})\n", iso, iso)
+		w("\tif err != nil {\n\t\treturn nil, nil, err\n\t}\n")
+		w("\tsyms, err := Symbols(proc)\n\tif err != nil {\n\t\tproc.Stop()\n\t\treturn nil, nil, err\n\t}\n")
+		w("\tp, err := %s.Bind(&%s.RemotePlugin{Path: path, Symbols: syms})\n", kb, ld)
+		w("\tif err != nil {\n\t\tproc.Stop()\n\t\treturn nil, nil, err\n\t}\n\treturn p, proc, nil\n}\n\n")
+	}
 	w("// The kind's declaration, as the stubs were generated from it: this stops\n")
 	w("// compiling when %s.%s changes, until they are generated again.\n", api, k.TypeName)
 	w("var _ = struct {\n")
@@ -548,6 +578,13 @@ func selectorPackages(typ string) []string {
 	return out
 }
 
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 func sliceOfVariadic(t string) string {
 	if strings.HasPrefix(t, "...") {
 		return "[]" + t[3:]
@@ -565,7 +602,9 @@ Usage:
 
 The package declares Serve (the main of a plugin's executable), Service
 (its net/rpc service), Symbols (the host's table of the plugin's symbols,
-which the kind's bindings bind) and the argument and reply types. A
+which the kind's bindings bind), the argument and reply types, and, with
+-loader-importpath and -bindings-importpath, Load (start a plugin's
+executable, bound to the kind's Plugin). A
 method or variable whose values cannot cross a process (a func, a chan,
 an interface or an unexported type) is refused, naming the kind, the
 method and the type.
@@ -581,6 +620,8 @@ func rpcMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it")
 	fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
 	fs.StringVar(&cfg.IsolatedImportPath, "isolated-importpath", "", "import `path` of the isolated runtime (host/isolated)")
+	fs.StringVar(&cfg.LoaderImportPath, "loader-importpath", "", "import `path` of the host's loader; with -bindings-importpath, adds Load")
+	fs.StringVar(&cfg.BindingsImportPath, "bindings-importpath", "", "import `path` of the kind's bindings (bindgen kind)")
 	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: <kind>rpc)")
 	outputPath := fs.String("output-path", "-", "`file` to write; - for standard output")
 	kinds := fs.String("kinds", "", "comma-separated `kinds` the build expects the API package to declare")

@@ -14,7 +14,8 @@ import (
 // rpcArgs are the genrule's arguments (tools/rules/kinds.bzl) for kind.
 func rpcArgs(kind, out string, extra ...string) []string {
 	return append([]string{"rpc", "-kind", kind, "-api-importpath", apiImportPath,
-		"-isolated-importpath", isolatedImportPath, "-output-path", out}, extra...)
+		"-isolated-importpath", isolatedImportPath, "-loader-importpath", loaderImportPath,
+		"-bindings-importpath", apiImportPath + "/kinds/" + kind, "-output-path", out}, extra...)
 }
 
 // TestRPCGolden generates the rpc stubs of every kind pluginapi declares
