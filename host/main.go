@@ -12,6 +12,7 @@
 //	host list [DIR]                every plugin under DIR and whether it may be loaded
 //	host inspect [--json] FILE     build info, exports, sha256 and verdict, opening nothing
 //	host reload FILE...            load plugins in order, a later build of one taking over its name
+//	host serve --listen=ADDR       serve greet and log over HTTP, hot-reloading new builds
 //
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
 // plugins of //plugins in the binary's Bazel runfiles, else plugins/
@@ -57,13 +58,16 @@ func commands() []command {
 		{"list", "list the plugins under a folder and whether each may be loaded", list},
 		{"inspect", "describe a plugin file without opening it", inspect},
 		{"reload", "load plugin files in order, a later build of a plugin replacing an earlier one", reload},
+		{"serve", "serve greet and log over HTTP, reloading plugins as new builds land", serveCmd},
 	}
 }
 
 func main() {
 	// No plugin process outlives the host: on SIGINT and SIGTERM, and on
-	// the way out.
-	isolated.StopOnSignal()
+	// the way out. serve handles the signals itself, to drain first.
+	if len(os.Args) < 2 || os.Args[1] != "serve" {
+		isolated.StopOnSignal()
+	}
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
 	isolated.StopAll()
 	cli.Exit("host", err)

@@ -186,3 +186,37 @@ func nonNil(errs ...error) []error {
 	}
 	return out
 }
+
+// codes are the stable, machine-readable names of the sentinels, as
+// loader.Code names the loader's: what a service puts in its JSON errors.
+var codes = []struct {
+	err  error
+	code string
+}{
+	{ErrPluginTimeout, "plugin_timeout"},
+	{ErrRestartBackoff, "restart_backoff"},
+	{ErrPluginExited, "plugin_exited"},
+	{ErrProtocol, "protocol"},
+	{ErrPluginPanic, "plugin_panic"},
+	{ErrChecksum, "checksum_mismatch"},
+	{ErrStopped, "stopped"},
+}
+
+// Code returns the stable name of the first of this package's sentinels
+// err matches ("plugin_exited", ...), "remote_error" for a *RemoteError,
+// "" for nil and for errors from elsewhere.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, c := range codes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	var re *RemoteError
+	if errors.As(err, &re) {
+		return "remote_error"
+	}
+	return ""
+}

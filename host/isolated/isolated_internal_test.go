@@ -46,3 +46,14 @@ func TestWireName(t *testing.T) {
 	assert.Equal(t, "Plugin.AddTwoInts", WireName("AddTwoInts"))
 	assert.Equal(t, "Plugin.Vars", WireName("Vars"))
 }
+
+func TestCode(t *testing.T) {
+	assert.Equal(t, "", Code(nil))
+	assert.Equal(t, "plugin_exited", Code(&ExitError{}))
+	assert.Equal(t, "plugin_timeout", Code(&TimeoutError{}))
+	assert.Equal(t, "plugin_timeout", Code(&ExitError{Cause: &TimeoutError{}}), "killed for a timeout: the timeout is the cause")
+	assert.Equal(t, "restart_backoff", Code(&BackoffError{Last: &ExitError{}}))
+	assert.Equal(t, "plugin_panic", Code(&PanicError{}))
+	assert.Equal(t, "remote_error", Code(&RemoteError{Msg: "x"}))
+	assert.Equal(t, "", Code(assert.AnError))
+}
