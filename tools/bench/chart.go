@@ -72,6 +72,60 @@ func (rep *report) callsChart() ([]byte, error) {
 	return svg([][]*plot.Plot{{p}}, 8*vg.Inch, 4*vg.Inch)
 }
 
+// serveChart draws host serve's latency percentiles per plugin mode, as
+// grouped bars on a log scale.
+func (rep *report) serveChart() ([]byte, error) {
+	p := plot.New()
+	p.Title.Text = "host serve: POST /log latency per logger mode"
+	p.Y.Label.Text = "µs (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	var modes []string
+	lowest := math.Inf(1)
+	for _, r := range rep.serve {
+		modes = append(modes, r.mode)
+		lowest = math.Min(lowest, r.p50.median/1e3)
+	}
+	if len(modes) == 0 || lowest <= 0 || math.IsInf(lowest, 0) {
+		return nil, fmt.Errorf("no serving latencies to draw")
+	}
+	floor := math.Pow10(int(math.Floor(math.Log10(lowest))))
+	width := vg.Points(24)
+	for i, q := range []string{"p50", "p99"} {
+		base := make(plotter.Values, len(modes))
+		tops := make(plotter.Values, len(modes))
+		for j, r := range rep.serve {
+			v := r.p50.median
+			if q == "p99" {
+				v = r.p99.median
+			}
+			base[j], tops[j] = floor, v/1e3-floor
+		}
+		under, err := plotter.NewBarChart(base, width)
+		if err != nil {
+			return nil, err
+		}
+		under.Offset = width * vg.Length(float64(i)-0.5)
+		bars, err := plotter.NewBarChart(tops, width)
+		if err != nil {
+			return nil, err
+		}
+		bars.StackOn(under)
+		bars.Color = plotutil.Color(i)
+		bars.LineStyle.Width = 0
+		p.Add(bars)
+		p.Legend.Add(q, bars)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
+	p.NominalX(modes...)
+	p.X.Min, p.X.Max = -0.5, float64(len(modes))-0.5
+	p.Y.Min = floor
+	p.Y.Max *= 10
+	return svg([][]*plot.Plot{{p}}, 6*vg.Inch, 4*vg.Inch)
+}
+
 // scaleChart draws how costs grow, on log-log axes: load time against
 // plugins (next to go-plugin client starts), bindgen time and the
 // generated file's size against symbols.

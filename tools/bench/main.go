@@ -33,6 +33,7 @@ test binaries Bazel built, then writes into the output folder:
   benchmarks.txt        the raw benchmark output (go test -bench format)
   benchmarks-calls.svg  call cost per mechanism (log scale)
   benchmarks-scale.svg  load time against plugins, bindgen against symbols
+  benchmarks-serve.svg  host serve's POST /log latency per mode
 
 Progress goes to stderr. The report never says when it ran: rerun it to
 refresh it, and commit what it writes.
@@ -137,6 +138,7 @@ func run(args []string, stderr io.Writer) error {
 	for name, draw := range map[string]func() ([]byte, error){
 		callsChart: rep.callsChart,
 		scaleChart: rep.scaleChart,
+		serveChart: rep.serveChart,
 	} {
 		svg, err := draw()
 		if err != nil {
@@ -149,7 +151,7 @@ func run(args []string, stderr io.Writer) error {
 	if err := os.WriteFile(filepath.Join(o.out, mdName), rep.markdown(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "bench: wrote %s, %s, %s and %s in %s\n", mdName, rawName, callsChart, scaleChart, o.out)
+	fmt.Fprintf(stderr, "bench: wrote %s, %s, %s, %s and %s in %s\n", mdName, rawName, callsChart, scaleChart, serveChart, o.out)
 	return nil
 }
 
@@ -160,6 +162,7 @@ const (
 	rawName    = "benchmarks.txt"
 	callsChart = "benchmarks-calls.svg"
 	scaleChart = "benchmarks-scale.svg"
+	serveChart = "benchmarks-serve.svg"
 )
 
 func appendUnique(list []string, s string) []string {

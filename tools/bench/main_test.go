@@ -22,10 +22,10 @@ func TestRun(t *testing.T) {
 	err := run([]string{"-count=1", "-benchtime=1x", "-out", out}, &stderr)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 	t.Log(stderr.String())
-	assert.Contains(t, stderr.String(), "[3/3]", "progress lines")
+	assert.Contains(t, stderr.String(), "[4/4]", "progress lines")
 
 	raw := read(t, out, rawName)
-	for _, name := range []string{"BenchmarkAddTwoInts/direct", "BenchmarkGreet/direct", "BenchmarkGoPluginStart/", "BenchmarkLoad/plugins=50", "BenchmarkBindgen/symbols=10000"} {
+	for _, name := range []string{"BenchmarkAddTwoInts/direct", "BenchmarkGreet/direct", "BenchmarkGoPluginStart/", "BenchmarkLoad/plugins=50", "BenchmarkBindgen/symbols=10000", "BenchmarkServeLog/in-process", "BenchmarkServeLog/isolated"} {
 		assert.Contains(t, raw, name, rawName)
 	}
 
@@ -40,12 +40,15 @@ func TestRun(t *testing.T) {
 	assert.Contains(t, md, "]("+callsChart+")")
 	assert.Regexp(t, `(?m)^AddTwoInts: a call through the bindings takes [0-9.]+× the time of a direct call; go-plugin over netrpc takes [0-9.]+× the time of the bindings; go-plugin over grpc takes [0-9.]+× the time of the bindings\.$`, md)
 	assert.Contains(t, md, "]("+scaleChart+")")
+	assert.Contains(t, md, "]("+serveChart+")")
+	assert.Contains(t, md, "| isolated |", "serving row")
 	assert.NotContains(t, md, out, "the report must not name the machine's folders")
 	assert.NotContains(t, md, "NaN")
 
 	for chart, labels := range map[string][]string{
 		callsChart: {"direct", "AddTwoInts", "Greet"},
 		scaleChart: {"plugins", "symbols", "bindgen"},
+		serveChart: {"in-process", "isolated", "p99"},
 	} {
 		svg := read(t, out, chart)
 		paths := checkSVG(t, chart, svg)
@@ -96,7 +99,7 @@ func TestMissingSectionFails(t *testing.T) {
 	require.NoError(t, err)
 	_, err = newReport(res)
 	require.Error(t, err)
-	for _, want := range []string{"no BenchmarkAddTwoInts", "no BenchmarkGreet", "no BenchmarkGoPluginStart", "no BenchmarkBindgen"} {
+	for _, want := range []string{"no BenchmarkAddTwoInts", "no BenchmarkGreet", "no BenchmarkGoPluginStart", "no BenchmarkBindgen", "no BenchmarkServeLog"} {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.NotContains(t, err.Error(), "BenchmarkLoad")

@@ -16,6 +16,7 @@ type report struct {
 	load      []loadRow
 	starts    []startRow // go-plugin client starts
 	bindgen   []bindgenRow
+	serve     []serveRow
 	machine   machine
 	command   string
 	benchstat string
@@ -41,6 +42,12 @@ type startRow struct {
 	mechanism string
 	ns        stat
 	allocs    stat
+}
+
+// serveRow is `host serve` under load, one plugin mode.
+type serveRow struct {
+	mode                 string
+	ns, p50, p99, perSec stat
 }
 
 type bindgenRow struct {
@@ -113,6 +120,13 @@ func newReport(r *results) (*report, error) {
 	if len(rep.bindgen) == 0 {
 		errs = append(errs, errors.New("scale: no BenchmarkBindgen results (//tools/bindgen/internal/bindgen)"))
 	}
+	for _, m := range r.subs("ServeLog") {
+		name := "ServeLog/" + m
+		rep.serve = append(rep.serve, serveRow{mode: m, ns: must(name, "ns/op"), p50: must(name, "p50-ns"), p99: must(name, "p99-ns"), perSec: must(name, "req/s")})
+	}
+	if len(rep.serve) == 0 {
+		errs = append(errs, errors.New("serving: no BenchmarkServeLog results (//tools/bench/serve)"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -125,6 +139,7 @@ var sectionHeadings = []string{
 	"## Call cost",
 	"## Load cost",
 	"## Scale",
+	"## Serving",
 	"## benchstat",
 }
 
@@ -243,6 +258,15 @@ func (rep *report) markdown() []byte {
 	p("\n![Load time against plugins; bindgen time and file size against symbols; log scales](%s)\n\n", scaleChart)
 
 	p("%s\n\n", sectionHeadings[4])
+	p("`host serve` under load (//tools/bench/serve, BenchmarkServeLog): concurrent clients (4 per CPU) POST /log over loopback to a service with one logger that does nothing, in-process or isolated, so the numbers are the service's and the mode's. ")
+	p("Clients and service share the machine's CPUs. *per request* is wall time over all clients (1/throughput); p50 and p99 are the latency one client sees.\n\n")
+	p("| Logger | requests/s | per request | p50 | p99 |\n|---|--:|--:|--:|--:|\n")
+	for _, r := range rep.serve {
+		p("| %s | %s | %s | %s | %s |\n", r.mode, fmtCount(r.perSec.median), fmtNs(r.ns), fmtNs(r.p50), fmtNs(r.p99))
+	}
+	p("\n![host serve: POST /log latency per mode, p50 and p99, log scale](%s)\n\n", serveChart)
+
+	p("%s\n\n", sectionHeadings[5])
 	p("benchstat's summary of [%s](%s):\n\n```\n%s```\n", rawName, rawName, rep.benchstat)
 	return b.Bytes()
 }

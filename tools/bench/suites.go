@@ -26,6 +26,7 @@ var suites = []suite{
 	{"call cost", "//tools/bench/calls:calls_test", "BENCH_CALLS_TEST"},
 	{"load cost", "//tools/bench/load:load_test", "BENCH_LOAD_TEST"},
 	{"bindgen scale", "//tools/bindgen/internal/bindgen:bindgen_test", "BENCH_BINDGEN_TEST"},
+	{"serving", "//tools/bench/serve:serve_test", "BENCH_SERVE_TEST"},
 }
 
 // suiteEnv runs test binaries out of this binary's runfiles.
