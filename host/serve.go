@@ -191,6 +191,7 @@ func (s *service) scan(first bool) {
 		fmt.Fprintf(s.log, "host serve: %s: %v\n", s.dir, err)
 		return
 	}
+	named := map[string]bool{}
 	for _, f := range found {
 		if f.kind != greeter.Kind && f.kind != logger.Kind {
 			continue
@@ -199,6 +200,13 @@ func (s *service) scan(first bool) {
 		if err != nil {
 			continue // no name to file it under yet; a later poll sees it whole
 		}
+		// Two copies of one plugin in the folder: the first path, in
+		// sorted order, is the plugin; trying both would swap them on
+		// every poll.
+		if named[bm.Plugin] {
+			continue
+		}
+		named[bm.Plugin] = true
 		e := s.entry(bm.Plugin, f.kind)
 		file := f.path
 		if e.mode == "isolated" {

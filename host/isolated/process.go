@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -114,6 +115,7 @@ type Process struct {
 	// failures counts failed starts and dead processes since the last
 	// successful call; lastFailure is when the last one happened.
 	failures    int
+	failing     atomic.Bool // failures > 0, read without the lock
 	lastFailure time.Time
 	lastErr     error
 	restarts    int
@@ -191,11 +193,16 @@ func (p *Process) Call(method string, args, reply any) error {
 		return terr
 	}
 	if call.Error == nil {
-		p.mu.Lock()
-		if p.cur == inst {
-			p.failures = 0
+		// A success ends a run of failures; the lock is only taken when
+		// there was one, so healthy calls do not contend on it.
+		if p.failing.Load() {
+			p.mu.Lock()
+			if p.cur == inst {
+				p.failures = 0
+				p.failing.Store(false)
+			}
+			p.mu.Unlock()
 		}
-		p.mu.Unlock()
 		return nil
 	}
 	var serverErr rpc.ServerError
@@ -224,6 +231,11 @@ func (p *Process) Stop() {
 	p.cur = nil
 	p.mu.Unlock()
 	if inst != nil {
+		// Close the dispensed stream while the connection is up: left to
+		// the end of the session, yamux writes its close on a dead
+		// connection and logs "[ERR] yamux: Failed to write header" on
+		// the host's stderr, which go-plugin gives no way to redirect.
+		_ = inst.rpc.Close()
 		inst.client.Kill()
 	}
 	registry.remove(p)
@@ -306,6 +318,7 @@ func (p *Process) startLocked() (*instance, error) {
 		err = p.startError(inst, err)
 		release(inst)
 		p.failures++
+		p.failing.Store(true)
 		p.lastFailure = time.Now()
 		p.lastErr = err
 		return nil, err
@@ -395,6 +408,7 @@ func (p *Process) diedLocked(inst *instance, err error) {
 	}
 	p.cur = nil
 	p.failures++
+	p.failing.Store(true)
 	p.lastFailure = time.Now()
 	p.lastErr = err
 	go release(inst)

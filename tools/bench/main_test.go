@@ -42,6 +42,7 @@ func TestRun(t *testing.T) {
 	assert.Contains(t, md, "]("+scaleChart+")")
 	assert.Contains(t, md, "]("+serveChart+")")
 	assert.Contains(t, md, "| isolated |", "serving row")
+	assert.Regexp(t, `(?m)^Greet, plugkit's three modes: .*an isolated call takes [0-9.]+× its time`, md)
 	assert.NotContains(t, md, out, "the report must not name the machine's folders")
 	assert.NotContains(t, md, "NaN")
 

@@ -28,6 +28,9 @@ var callFuncs = []string{"AddTwoInts", "Greet"}
 const baseline = "direct"
 
 type callSection struct {
+	// paired is isolated/netrpc per function, timed call by call in one
+	// loop (BenchmarkIsolatedVsNetRPC).
+	paired     map[string]stat
 	mechanisms []string
 	// ns and allocs by function, then mechanism.
 	ns, allocs map[string]map[string]stat
@@ -80,6 +83,14 @@ func newReport(r *results) (*report, error) {
 		}
 		if _, ok := rep.calls.ns[fn][baseline]; !ok && len(mechs) > 0 {
 			errs = append(errs, fmt.Errorf("call cost: no Benchmark%s/%s, the baseline", fn, baseline))
+		}
+	}
+
+	rep.calls.paired = map[string]stat{}
+	for _, fn := range callFuncs {
+		name := "IsolatedVsNetRPC/fn=" + fn
+		if len(r.subs("IsolatedVsNetRPC")) > 0 {
+			rep.calls.paired[fn] = must(name, "isolated/netrpc")
 		}
 	}
 
@@ -212,8 +223,11 @@ func (rep *report) markdown() []byte {
 		}
 		p("\n%s, plugkit's three modes: static (direct) %s, in-process (kind) %s, isolated %s", fn,
 			fmtNs(rep.calls.ns[fn][baseline]), fmtNs(rep.calls.ns[fn]["kind"]), fmtNs(iso))
-		if hand, ok := rep.calls.ns[fn]["netrpc"]; ok {
-			p("; an isolated call takes %s the time of go-plugin's hand-written net/rpc stub over the same transport", fmtRatio(iso.median/hand.median)+"×")
+		if pair, ok := rep.calls.paired[fn]; ok {
+			p("; timed call by call against go-plugin's hand-written net/rpc stub over the same transport, in one loop (BenchmarkIsolatedVsNetRPC), an isolated call takes %s its time", fmtRatio(pair.median)+"×")
+			if !math.IsNaN(pair.pct) {
+				p(" (±%.0f%%)", pair.pct)
+			}
 		}
 		p(".\n")
 	}

@@ -36,6 +36,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
 	"github.com/hashicorp/go-hclog"
@@ -565,5 +566,54 @@ func BenchmarkGoPluginStart(b *testing.B) {
 			sinkInt = api.AddTwoInts(2, 3)
 			proc.Stop()
 		}
+	})
+}
+
+// BenchmarkIsolatedVsNetRPC makes, in each iteration, one call through
+// plugkit's isolated mode and one through go-plugin's hand-written net/rpc
+// stub, timing each, so that both are measured under the same conditions:
+// on a shared machine, two benchmarks run one after the other can see
+// different ones. It reports each call's time and their ratio.
+func BenchmarkIsolatedVsNetRPC(b *testing.B) {
+	discardYamuxLog(b)
+	pair := func(b *testing.B, isolatedCall, netrpcCall func()) {
+		isolatedCall()
+		netrpcCall()
+		var iso, hand time.Duration
+		b.ResetTimer()
+		for b.Loop() {
+			t0 := time.Now()
+			isolatedCall()
+			t1 := time.Now()
+			netrpcCall()
+			t2 := time.Now()
+			iso += t1.Sub(t0)
+			hand += t2.Sub(t1)
+		}
+		b.ReportMetric(float64(iso.Nanoseconds())/float64(b.N), "isolated-ns/call")
+		b.ReportMetric(float64(hand.Nanoseconds())/float64(b.N), "netrpc-ns/call")
+		b.ReportMetric(float64(iso)/float64(hand), "isolated/netrpc")
+	}
+	b.Run("fn=AddTwoInts", func(b *testing.B) {
+		api := loadAdderIsolated(b)
+		a := dispense[shared.Adder](b, "netrpc", shared.AdderPluginName)
+		pair(b, func() { sinkInt = api.AddTwoInts(2, 3) }, func() {
+			sum, err := a.AddTwoInts(2, 3)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkInt = sum
+		})
+	})
+	b.Run("fn=Greet", func(b *testing.B) {
+		g := loadGreeterIsolated(b)
+		h := dispense[shared.Greeter](b, "netrpc", shared.GreeterPluginName)
+		pair(b, func() { sinkString = g.Greet() }, func() {
+			greeting, err := h.Greet()
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkString = greeting
+		})
 	})
 }
