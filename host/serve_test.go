@@ -280,6 +280,10 @@ func TestServeUnderLoad(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 
+	// An isolated build, once replaced, leaves no process: one process per
+	// isolated plugin remains (nihao's may be down, being killed).
+	assert.Eventually(t, func() bool { return len(childPIDs(t, s.cmd.Process.Pid)) <= 2 }, 5*time.Second, 20*time.Millisecond,
+		"plugin processes: %v", childPIDs(t, s.cmd.Process.Pid))
 	final := s.plugins(t)
 	assert.Equal(t, "live", final["hosttest/hello"].State)
 	assert.LessOrEqual(t, final["hosttest/hello"].Generations, 2, "two builds, swapped back and forth, map two generations")
@@ -323,7 +327,9 @@ func TestServeUnderLoad(t *testing.T) {
 		}
 		assert.Len(t, got, len(want), "%s got only messages it took", name)
 	}
-	t.Logf("load test: %d clients for %v: %d requests, %d failures, %d reloads of hello and counterb, 1 bad build, %d kills of nihao's process; %d messages sent, %d deliveries counted by the loggers (2 per message)",
+	// On stderr, not t.Logf: the figures belong in every test log, passing
+	// runs included.
+	fmt.Fprintf(os.Stderr, "load test: %d clients for %v: %d requests, %d failures, %d reloads of hello and counterb, 1 bad build, %d kills of nihao's process; %d messages sent, %d deliveries counted by the loggers (2 per message)\n",
 		clients, duration, requests.Load(), failures.Load(), reloads.Load(), kills.Load(), sent.Load(), received)
 	assert.Positive(t, reloads.Load())
 	assert.Positive(t, kills.Load())
@@ -394,3 +400,63 @@ func TestServeEndpoints(t *testing.T) {
 }
 
 type apiErrorJSON struct{ Code, Error string }
+
+// TestServeReloadRefusals: a build written slowly is not loaded half
+// written, and the generation cap refuses a reload past it, saying so;
+// the live build serves throughout.
+func TestServeReloadRefusals(t *testing.T) {
+	dir := t.TempDir()
+	hello := filepath.Join(dir, "greeter", "hello")
+	buildFiles(t, "HELLO_FILES", hello)
+	s := startServe(t, nil, "--plugins="+dir, "--poll=20ms", "--max-generations=1")
+	require.Eventually(t, func() bool { return s.plugins(t)["hosttest/hello"].State == "live" }, 10*time.Second, 20*time.Millisecond)
+	first := s.plugins(t)["hosttest/hello"]
+	assert.Equal(t, 1, first.Generations)
+
+	// The rebuilt hello, its manifest first, then its .so in halves with
+	// pauses longer than the poll: the service sees it half written.
+	var so, manifest []byte
+	for _, rel := range strings.Fields(os.Getenv("HELLO_REBUILT_FILES")) {
+		switch {
+		case strings.HasSuffix(rel, ".so"):
+			so = readFile(t, compat.Resolve(t, rel))
+		case strings.HasSuffix(rel, ".so.manifest.json"):
+			manifest = readFile(t, compat.Resolve(t, rel))
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(hello, "hello.so.manifest.json"), manifest, 0o644))
+	f, err := os.OpenFile(filepath.Join(hello, "hello.so"), os.O_WRONLY|os.O_TRUNC, 0o755)
+	require.NoError(t, err)
+	for _, part := range [][]byte{so[:len(so)/2], so[len(so)/2:]} {
+		_, err := f.Write(part)
+		require.NoError(t, err)
+		for range 5 {
+			time.Sleep(30 * time.Millisecond)
+			var g map[string]string
+			require.Equal(t, http.StatusOK, s.get(t, "/greet?lang=hello", &g), "the live build keeps serving")
+			assert.Equal(t, first.Build, g["build"], "no half-written build goes live")
+		}
+	}
+	require.NoError(t, f.Close())
+
+	// Whole now, but a second in-process generation is past the cap.
+	require.Eventually(t, func() bool { return s.plugins(t)["hosttest/hello"].LastCode == "generation_cap" }, 5*time.Second, 20*time.Millisecond,
+		"%+v; stderr: %s", s.plugins(t)["hosttest/hello"], s.stderr)
+	st := s.plugins(t)["hosttest/hello"]
+	assert.Equal(t, "live", st.State)
+	assert.Equal(t, first.Build, st.Build)
+	assert.Equal(t, 1, st.Generations)
+	var list []map[string]any
+	s.get(t, "/plugins", &list)
+	assert.Contains(t, list[0]["last_error"], "--max-generations", "the refusal says what to do")
+
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-s.exited)
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
