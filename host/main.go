@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,12 +64,18 @@ func commands() []command {
 }
 
 func main() {
+	// The host itself does not use package log. hashicorp/go-plugin does,
+	// on the host's stderr, for the end of the streams it relays when a
+	// plugin process stops ("[ERR] plugin: stream copy 'stderr' error:
+	// session shutdown"); every fault that matters is a typed error.
+	log.SetOutput(io.Discard)
 	// No plugin process outlives the host: on SIGINT and SIGTERM, and on
 	// the way out. serve handles the signals itself, to drain first.
 	if len(os.Args) < 2 || os.Args[1] != "serve" {
 		isolated.StopOnSignal()
 	}
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	isolated.WaitIfSignalled()
 	isolated.StopAll()
 	cli.Exit("host", err)
 }

@@ -378,6 +378,8 @@ func TestStaticHostMatchesDynamicHost(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, hostOutput(t, dynamic, withPlugins, tc.args...), "dynamic %v", tc.args)
 		assert.Equal(t, tc.want, hostOutput(t, static, noPlugins, tc.args...), "static %v", tc.args)
+		isolatedArgs := append([]string{tc.args[0], "--isolated"}, tc.args[1:]...)
+		assert.Equal(t, tc.want, hostOutput(t, dynamic, withPlugins, isolatedArgs...), "isolated %v", tc.args)
 	}
 	// An unknown language lists what is linked in.
 	cmd := exec.Command(static, "greet", "--lang=klingon")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -48,7 +49,21 @@ func StopOnSignal() {
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		s := <-ch
+		signalled.Store(true)
 		StopAll()
 		os.Exit(128 + int(s.(syscall.Signal)))
 	}()
+}
+
+var signalled atomic.Bool
+
+// WaitIfSignalled blocks for good when StopOnSignal is handling a signal,
+// which ends the process with the signal's status. A host calls it before
+// it exits on its own: the calls its plugins were serving fail when the
+// handler stops them, and the host, seeing them fail, would otherwise
+// race the handler to exit with a status of its own.
+func WaitIfSignalled() {
+	if signalled.Load() {
+		select {}
+	}
 }

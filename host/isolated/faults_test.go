@@ -22,10 +22,10 @@ import (
 	"example.com/plugkit/pluginapi/kinds/loggerrpc"
 )
 
-// The fault corpus (testdata/faults): loggers that fail in each way a
-// plugin can, each built by Bazel both as a .so and as an executable, and
-// laid out by plugin_dir beside a healthy logger in testdata/faults:with_<fault>.
-var faults = []string{"blocks", "goroutinenil", "initexit", "initpanic", "methodpanic", "slow", "stdoutearly"}
+// The fault corpus (testdata/faults, FAULTS in its BUILD file): loggers
+// that fail in each way a plugin can, each built by Bazel both as a .so
+// and as an executable, and laid out by plugin_dir beside a healthy logger
+// in testdata/faults:with_<fault>.
 
 // corpusDir is testdata/faults:with_<fault>, as the host reads it.
 func corpusDir(t *testing.T, fault string) string {
@@ -265,6 +265,8 @@ func TestFaultsInProcessAndIsolated(t *testing.T) {
 		{"blocks", -1, "", false, "Logger.Info did not answer within 2s"},
 		{"stdoutearly", 0, "", true, "broke the protocol"},
 		{"slow", 0, "", true, ""},
+		// Not a fault: a plugin's stderr shows on the host's in both modes.
+		{"stderrprint", 0, "stderrprint: m\n", true, ""},
 	} {
 		t.Run(tc.fault, func(t *testing.T) {
 			in := runHost(t, tc.fault, 5*time.Second)
@@ -284,6 +286,7 @@ func TestFaultsInProcessAndIsolated(t *testing.T) {
 			assert.Contains(t, iso.stdout, healthy, "isolated: the healthy logger logs: %+v", iso)
 			if tc.isolatedErr == "" {
 				assert.Equal(t, 0, iso.status, "isolated: %+v", iso)
+				assert.Contains(t, iso.stderr, tc.stderr, "isolated")
 				return
 			}
 			assert.Equal(t, 1, iso.status, "isolated: %+v", iso)

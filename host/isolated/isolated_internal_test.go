@@ -57,3 +57,19 @@ func TestCode(t *testing.T) {
 	assert.Equal(t, "remote_error", Code(&RemoteError{Msg: "x"}))
 	assert.Equal(t, "", Code(assert.AnError))
 }
+
+func TestLineFilterDropsGoPluginsOwnLines(t *testing.T) {
+	var out strings.Builder
+	f := &lineFilter{w: &out}
+	for _, s := range []string{
+		`{"@level":"debug","@message":"plugin address","network":"unix"}` + "\n",
+		"2026/12/02 01:47:01 [DEBUG] plugin: plugin server: accept unix /tmp/x: use of closed network connection\n",
+		"[ERR] plugin: stream copy 'stderr' error: session shutdown\n",
+		"stderrprint: m\npanic: boom\n",
+		"[DEBUG] mine: a plugin's own line\n",
+		"half a li", "ne\n",
+	} {
+		f.Write([]byte(s))
+	}
+	assert.Equal(t, "stderrprint: m\npanic: boom\n[DEBUG] mine: a plugin's own line\nhalf a line\n", out.String())
+}

@@ -37,10 +37,16 @@ type Options struct {
 	// StderrLines is how many of the process's last stderr lines an
 	// *ExitError carries; default 20.
 	StderrLines int
-	// Logger receives go-plugin's logs and the plugin's stderr, a line at
-	// a time (a plain line at Debug, a panic's at Error, an hclog JSON
-	// line at its level); default warnings and errors to the host's
-	// stderr.
+	// Stderr receives the plugin's stderr as it writes it, a line at a
+	// time; default the host's stderr, so that a plugin's messages (a
+	// println, a panic's trace) show where they show in-process, though
+	// not necessarily in order with its stdout. The last lines are kept
+	// for *ExitError either way.
+	Stderr io.Writer
+	// Logger receives go-plugin's logs and, again, the plugin's stderr as
+	// hclog entries (a plain line at Debug, a panic's at Error, an hclog
+	// JSON line at its level); default none. A host that logs through
+	// hclog sets it, with Stderr: io.Discard to get each line once.
 	Logger hclog.Logger
 	// Stdout is where the plugin's standard output goes; default the
 	// host's. The plugin writes to it directly, so its output keeps its
@@ -70,24 +76,19 @@ func (o Options) withDefaults(name string) Options {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
 	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
 	if o.Logger == nil {
-		o.Logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Warn, Output: os.Stderr, Exclude: lifecycleNoise})
+		// go-plugin's own reports are what Process turns into typed errors
+		// (a process that exited), or noise: go-plugin ends a plugin's
+		// Serve as soon as the host asks it to quit, the process exits
+		// before its reply leaves, and every stop is reported as a
+		// graceful stop that failed.
+		o.Logger = hclog.NewNullLogger()
 	}
 	o.Logger = o.Logger.Named(name)
 	return o
-}
-
-// lifecycleNoise drops go-plugin's own reports of what Process turns into
-// typed errors anyway (a process that exited), and of every stop: go-plugin
-// ends a plugin's Serve as soon as the host asks it to quit, the process
-// exits before its reply leaves, and Kill reports that the graceful stop
-// failed and kills what is already exiting. The plugin's own lines pass.
-func lifecycleNoise(_ hclog.Level, msg string, _ ...any) bool {
-	switch msg {
-	case "plugin process exited", "plugin failed to exit gracefully", "error closing client during Kill":
-		return true
-	}
-	return false
 }
 
 // Config says which executable to run as a plugin of which kind.
@@ -279,6 +280,9 @@ func (p *Process) backoffLocked() time.Duration {
 
 func (p *Process) startLocked() (*instance, error) {
 	inst := &instance{tail: newTail(p.opts.StderrLines)}
+	// go-plugin's own lines are neither the plugin's output nor its last
+	// words.
+	stderr := &lineFilter{w: io.MultiWriter(inst.tail, p.opts.Stderr)}
 	inst.cmd = exec.Command(p.cfg.Path)
 	inst.cmd.SysProcAttr = childAttr()
 	inst.cmd.ExtraFiles = []*os.File{p.opts.Stdout} // fd 3: adoptHostStdout
@@ -291,15 +295,17 @@ func (p *Process) startLocked() (*instance, error) {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolNetRPC},
 		StartTimeout:     p.opts.StartTimeout,
 		Logger:           p.opts.Logger,
-		Stderr:           inst.tail,
+		Stderr:           stderr,
 		// What the plugin writes to os.Stdout and os.Stderr after the
 		// handshake, when go-plugin has replaced them: stdout where the
-		// plugin's fd 1 goes, stderr through the logger and into the tail.
+		// plugin's fd 1 goes, stderr where its fd 2's lines go.
 		SyncStdout: p.opts.Stdout,
-		SyncStderr: io.MultiWriter(inst.tail, p.opts.Logger.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})),
+		SyncStderr: stderr,
 	})
 	err := func() error {
-		proto, err := inst.client.Client()
+		var proto plugin.ClientProtocol
+		var err error
+		withQuietYamux(func() { proto, err = inst.client.Client() })
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/hashicorp/go-plugin"
@@ -55,6 +56,7 @@ func adoptHostStdout() error {
 	}
 	syscall.Close(n)
 	os.Stdout = os.NewFile(uintptr(handshake), "go-plugin handshake")
+	adopted = true
 	return nil
 }
 
@@ -63,7 +65,33 @@ func adoptHostStdout() error {
 // with its own deadlines.
 type rpcPlugin struct{ service any }
 
-func (p *rpcPlugin) Server(*plugin.MuxBroker) (any, error) { return p.service, nil }
+func (p *rpcPlugin) Server(*plugin.MuxBroker) (any, error) {
+	claimStdio()
+	return p.service, nil
+}
+
+// adopted is set when the host passed its stdout (adoptHostStdout).
+var (
+	adopted   bool
+	stdioOnce sync.Once
+)
+
+// claimStdio points os.Stdout and os.Stderr back at file descriptors 1
+// (the host's stdout) and 2 (the stderr go-plugin relays, line by line,
+// with the tail ExitError keeps). go-plugin's Serve replaces them with
+// pipes it copies to the host over its own streams, asynchronously: what
+// a plugin printed with fmt.Println in a call could reach the host after
+// the call returned, or be lost when the host stopped the plugin. It runs
+// when the host dispenses the plugin, after Serve made that replacement
+// and before any call.
+func claimStdio() {
+	stdioOnce.Do(func() {
+		if adopted {
+			os.Stdout = os.NewFile(1, "/dev/stdout")
+			os.Stderr = os.NewFile(2, "/dev/stderr")
+		}
+	})
+}
 
 func (*rpcPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) { return c, nil }
 
