@@ -18,6 +18,8 @@ type pluginFile struct {
 	// kind is the build manifest's kind, "" when the manifest is missing
 	// or unreadable: the loader, asked to load the file, says why.
 	kind string
+	// manifest is the build manifest read to learn kind, nil if unreadable.
+	manifest *loader.BuildManifest
 }
 
 // base is the file's name without .so: a greeter's language.
@@ -52,7 +54,7 @@ func findPlugins(dir, kind string) ([]pluginFile, error) {
 		// A manifest that cannot be read (not_regular included) leaves the
 		// kind unknown, and the plugin listed for the loader to refuse.
 		if m, err := loader.ReadBuildManifest(loader.BuildManifestPath(path)); err == nil {
-			f.kind = m.Kind
+			f.kind, f.manifest = m.Kind, m
 		}
 		if kind == "" || f.kind == kind || f.kind == "" {
 			out = append(out, f)

@@ -196,8 +196,8 @@ func (s *service) scan(first bool) {
 		if f.kind != greeter.Kind && f.kind != logger.Kind {
 			continue
 		}
-		bm, err := loader.ReadBuildManifest(loader.BuildManifestPath(f.path))
-		if err != nil {
+		bm := f.manifest
+		if bm == nil {
 			continue // no name to file it under yet; a later poll sees it whole
 		}
 		// Two copies of one plugin in the folder: the first path, in

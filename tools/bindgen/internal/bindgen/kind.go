@@ -558,12 +558,7 @@ func kindMain(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Files = fs.Args()
 	if *kinds != "" {
-		cfg.Kinds = []string{}
-		for _, k := range strings.Split(*kinds, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				cfg.Kinds = append(cfg.Kinds, k)
-			}
-		}
+		cfg.Kinds = splitList(*kinds)
 	}
 	cfg.Command = "bindgen kind -kind " + quoteArg(cfg.Kind)
 	if cfg.Package != "" {
