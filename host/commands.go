@@ -167,8 +167,8 @@ func list(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(tw, "%s\t-\t%s: %v\n", rel, loader.Code(err), err)
 		case !in.Verdict.Compatible:
 			bad++
-			codes := make([]string, 0, len(in.Verdict.Problems))
-			for _, p := range in.Verdict.Problems {
+			codes := make([]string, 0, len(in.Verdict.Findings))
+			for _, p := range in.Verdict.Findings {
 				codes = append(codes, p.Code)
 			}
 			fmt.Fprintf(tw, "%s\t%.12s\trefused (%s)\n", rel, in.SHA256, strings.Join(codes, ", "))
@@ -208,8 +208,8 @@ func inspect(args []string, stdout, stderr io.Writer) error {
 		printInspection(stdout, in)
 	}
 	if !in.Verdict.Compatible {
-		codes := make([]string, 0, len(in.Verdict.Problems))
-		for _, p := range in.Verdict.Problems {
+		codes := make([]string, 0, len(in.Verdict.Findings))
+		for _, p := range in.Verdict.Findings {
 			codes = append(codes, p.Code)
 		}
 		return fmt.Errorf("%s would be refused (%s)", fs.Arg(0), strings.Join(codes, ", "))
@@ -255,7 +255,7 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 	} else {
 		fmt.Fprintf(tw, "verdict:\trefused\n")
 	}
-	for _, p := range in.Verdict.Problems {
+	for _, p := range in.Verdict.Findings {
 		fmt.Fprintf(tw, "  %s\t%s\n", p.Code, p.Message)
 	}
 	for _, n := range in.Verdict.Notes {

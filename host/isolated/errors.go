@@ -2,6 +2,7 @@ package isolated
 
 import (
 	"errors"
+	"example.com/plugkit/host/failure"
 	"fmt"
 	"strings"
 	"time"
@@ -12,24 +13,24 @@ import (
 var (
 	// ErrPluginExited: the plugin's process is gone: it exited, crashed, or
 	// was killed (*ExitError).
-	ErrPluginExited = errors.New("plugin process exited")
+	ErrPluginExited = failure.PluginExited
 	// ErrPluginTimeout: a call or the start did not finish within its
 	// deadline (*TimeoutError).
-	ErrPluginTimeout = errors.New("plugin did not answer in time")
+	ErrPluginTimeout = failure.PluginTimeout
 	// ErrProtocol: the process broke go-plugin's protocol or plugkit's
 	// (*ProtocolError).
-	ErrProtocol = errors.New("plugin broke the protocol")
+	ErrProtocol = failure.Protocol
 	// ErrPluginPanic: a method panicked (*PanicError).
-	ErrPluginPanic = errors.New("plugin method panicked")
+	ErrPluginPanic = failure.PluginPanic
 	// ErrChecksum: the executable is not the one its build manifest
 	// describes; go-plugin checked it before exec (*ChecksumError).
-	ErrChecksum = errors.New("plugin executable checksum mismatch")
+	ErrChecksum = failure.ExecutableChange
 	// ErrRestartBackoff: the plugin failed recently and is not restarted
 	// before its backoff ends (*BackoffError, which also wraps the last
 	// failure).
-	ErrRestartBackoff = errors.New("plugin restart backing off")
+	ErrRestartBackoff = failure.RestartBackoff
 	// ErrStopped: the host stopped the plugin (Process.Stop, StopAll).
-	ErrStopped = errors.New("plugin stopped")
+	ErrStopped = failure.Stopped
 )
 
 // stderrTail is how many of a dead process's last stderr lines an
@@ -187,31 +188,17 @@ func nonNil(errs ...error) []error {
 	return out
 }
 
-// codes are the stable, machine-readable names of the sentinels, as
-// loader.Code names the loader's: what a service puts in its JSON errors.
-var codes = []struct {
-	err  error
-	code string
-}{
-	{ErrPluginTimeout, "plugin_timeout"},
-	{ErrRestartBackoff, "restart_backoff"},
-	{ErrPluginExited, "plugin_exited"},
-	{ErrProtocol, "protocol"},
-	{ErrPluginPanic, "plugin_panic"},
-	{ErrChecksum, "checksum_mismatch"},
-	{ErrStopped, "stopped"},
-}
-
 // Code returns the stable name of the first of this package's sentinels
-// err matches ("plugin_exited", ...), "remote_error" for a *RemoteError,
-// "" for nil and for errors from elsewhere.
+// err matches ("plugin_exited", ...; the table of host/failure),
+// "remote_error" for a *RemoteError, "" for nil and for errors from
+// elsewhere.
 func Code(err error) string {
 	if err == nil {
 		return ""
 	}
-	for _, c := range codes {
-		if errors.Is(err, c.err) {
-			return c.code
+	for _, e := range failure.Table {
+		if e.Package == "isolated" && errors.Is(err, e.Err) {
+			return e.Code
 		}
 	}
 	var re *RemoteError
@@ -219,4 +206,14 @@ func Code(err error) string {
 		return "remote_error"
 	}
 	return ""
+}
+
+// Remedy returns what to do about err, apart from its message (the table
+// of host/failure); "" for a *RemoteError, which is the plugin's own error,
+// and for errors from elsewhere.
+func Remedy(err error) string {
+	if Code(err) == "" || Code(err) == "remote_error" {
+		return ""
+	}
+	return failure.Remedy(err)
 }

@@ -40,6 +40,12 @@ type Config struct {
 	// Allowlist, when not nil, maps the SHA-256 (lower-case hex) of every
 	// plugin the host may load to a label; see ReadAllowlist.
 	Allowlist map[string]string
+	// TrustedKeys, when not empty, is production mode: every plugin's build
+	// manifest must be signed by one of these keys (ErrUnsigned,
+	// ErrUnknownKey, ErrBadSignature), which implies RequireBuildManifest.
+	// Several keys may be trusted at once, for rotation. Empty is
+	// development mode: signatures are not checked. See ReadTrustedKeys.
+	TrustedKeys []TrustedKey
 
 	// TempDir is where private copies of plugins are made before opening;
 	// default os.TempDir(). It must not be mounted noexec.

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"errors"
+	"example.com/plugkit/host/failure"
 	"fmt"
 	"strings"
 )
@@ -12,142 +13,123 @@ import (
 // errors.As with the details.
 var (
 	// ErrNotFound: the plugin file (or folder) does not exist.
-	ErrNotFound = errors.New("plugin file not found")
+	ErrNotFound = failure.NotFound
 	// ErrUnsafePermissions: the file or its folder can be changed by someone
 	// other than its owner, or is owned by another user. See *PermissionError.
-	ErrUnsafePermissions = errors.New("unsafe plugin file permissions")
+	ErrUnsafePermissions = failure.UnsafePermissions
 	// ErrTooLarge: the file is larger than Config.MaxSize.
-	ErrTooLarge = errors.New("plugin file too large")
+	ErrTooLarge = failure.TooLarge
 	// ErrNotRegular: the plugin file or its build manifest is not a regular
 	// file (a named pipe, a socket, a device, a folder, or a symlink to
 	// one). It is refused before it is opened for reading: reading a named
 	// pipe or a device could block forever or never end. See *FileError
 	// and *ManifestError.
-	ErrNotRegular = errors.New("not a regular file")
+	ErrNotRegular = failure.NotRegular
 	// ErrNotExecutable: a plugin's executable, for isolated mode, has no
 	// execute permission. See *FileError.
-	ErrNotExecutable = errors.New("plugin executable not executable")
+	ErrNotExecutable = failure.NotExecutable
 	// ErrNotELF: the file is not an ELF object (empty, random, truncated,
 	// or built for another OS). See *FormatError.
-	ErrNotELF = errors.New("not an ELF file")
+	ErrNotELF = failure.NotELF
 	// ErrWrongArch: the ELF machine, class or byte order is not this host's
 	// GOARCH. See *ArchError.
-	ErrWrongArch = errors.New("plugin built for another architecture")
+	ErrWrongArch = failure.WrongArch
 	// ErrNotGoPlugin: a valid ELF file that is not a Go plugin: a C shared
 	// library, a Go c-shared library or a Go executable. See *FormatError.
-	ErrNotGoPlugin = errors.New("not a Go plugin")
+	ErrNotGoPlugin = failure.NotGoPlugin
 	// ErrToolchainMismatch: built by a Go toolchain other than the host's.
 	// See *Mismatch.
-	ErrToolchainMismatch = errors.New("plugin built with a different Go toolchain")
+	ErrToolchainMismatch = failure.ToolchainMismatch
 	// ErrBuildFlagsMismatch: built with other identity-relevant build flags
 	// (-race, -tags, -trimpath, -gcflags, GOAMD64, ...). See *Mismatch.
-	ErrBuildFlagsMismatch = errors.New("plugin built with different build flags")
+	ErrBuildFlagsMismatch = failure.BuildFlags
 	// ErrSharedDepMismatch: a module both sides use is at another version.
 	// See *Mismatch.
-	ErrSharedDepMismatch = errors.New("plugin built with a different version of a shared module")
+	ErrSharedDepMismatch = failure.SharedDep
 	// ErrPackageMismatch: a package both sides link was compiled from other
 	// source or with other flags. See *PackageMismatchError.
-	ErrPackageMismatch = errors.New("plugin built with a different version of a package")
+	ErrPackageMismatch = failure.PackageMismatch
 	// ErrManifestMissing: no build manifest next to the plugin although
 	// Config.RequireBuildManifest is set. See *ManifestError.
-	ErrManifestMissing = errors.New("plugin build manifest missing")
+	ErrManifestMissing = failure.ManifestMissing
 	// ErrManifestInvalid: the build manifest cannot be read or contradicts
 	// the plugin. See *ManifestError and *Mismatch.
-	ErrManifestInvalid = errors.New("plugin build manifest invalid")
+	ErrManifestInvalid = failure.ManifestInvalid
 	// ErrChecksumMismatch: the file's SHA-256 or size differs from its build
 	// manifest. See *ChecksumError.
-	ErrChecksumMismatch = errors.New("plugin checksum mismatch")
+	ErrChecksumMismatch = failure.ChecksumMismatch
 	// ErrNotAllowlisted: the file's SHA-256 is not in Config.Allowlist.
 	// See *ChecksumError.
-	ErrNotAllowlisted = errors.New("plugin checksum not in allowlist")
+	ErrNotAllowlisted = failure.NotAllowlisted
 	// ErrAlreadyLoaded: another build of a plugin with the same plugin path
 	// is already loaded, and Go cannot unload or reload it.
 	// See *AlreadyLoadedError.
-	ErrAlreadyLoaded = errors.New("another build of this plugin is already loaded")
+	ErrAlreadyLoaded = failure.AlreadyLoaded
 	// ErrInitPanic: the plugin's init panicked inside plugin.Open.
 	// See *InitPanicError.
-	ErrInitPanic = errors.New("plugin init panicked")
+	ErrInitPanic = failure.InitPanic
 	// ErrOpen: plugin.Open failed for a reason the runtime reports only as a
 	// string that this package does not recognise. See *OpenError.
-	ErrOpen = errors.New("plugin open failed")
+	ErrOpen = failure.OpenFailed
 	// ErrSymbolMissing: the plugin does not export a symbol, or, for
 	// Loader.LoadKind, its export table could not be read to tell.
 	// See *SymbolMissingError.
-	ErrSymbolMissing = errors.New("plugin symbol missing")
+	ErrSymbolMissing = failure.SymbolMissing
 	// ErrSymbolType: an exported symbol has another type than expected,
 	// or is a function where a variable was expected or the reverse.
 	// See *SymbolTypeError.
-	ErrSymbolType = errors.New("plugin symbol has the wrong type")
+	ErrSymbolType = failure.SymbolType
 	// ErrWrongKind: the plugin's build manifest names another plugin kind
 	// than the one Loader.LoadKind was asked for, or none. See *KindError.
-	ErrWrongKind = errors.New("plugin of another kind")
+	ErrWrongKind = failure.WrongKind
 	// ErrAPIVersion: the plugin's manifest names a pluginapi major version
 	// the host does not support. See *APIVersionError and *Mismatch.
-	ErrAPIVersion = errors.New("plugin API version unsupported")
+	ErrAPIVersion = failure.APIVersion
 	// ErrIdentity: the plugin's PluginManifest has an empty name, a name
 	// another loaded plugin has, or a name its build manifest contradicts.
 	// See *IdentityError.
-	ErrIdentity = errors.New("plugin identity invalid")
+	ErrIdentity = failure.Identity
+	// ErrUnsigned: Config.TrustedKeys is set and the plugin's build
+	// manifest has no signature beside it. See *SignatureError.
+	ErrUnsigned = failure.Unsigned
+	// ErrUnknownKey: the signature names a key that is not among
+	// Config.TrustedKeys. See *SignatureError.
+	ErrUnknownKey = failure.UnknownKey
+	// ErrBadSignature: the signature does not verify with the trusted key it
+	// names: the build manifest or the signature changed after signing, or
+	// the signature file is malformed. See *SignatureError.
+	ErrBadSignature = failure.BadSignature
 )
 
-// codes gives every sentinel a stable, machine-readable name, used in
-// Inspection JSON; keep the names when adding sentinels.
-var codes = []struct {
-	err  error
-	code string
-}{
-	{ErrNotFound, "not_found"},
-	{ErrUnsafePermissions, "unsafe_permissions"},
-	{ErrTooLarge, "too_large"},
-	{ErrNotRegular, "not_regular"},
-	{ErrNotExecutable, "not_executable"},
-	{ErrNotELF, "not_elf"},
-	{ErrWrongArch, "wrong_arch"},
-	{ErrNotGoPlugin, "not_go_plugin"},
-	{ErrToolchainMismatch, "toolchain_mismatch"},
-	{ErrBuildFlagsMismatch, "build_flags_mismatch"},
-	{ErrSharedDepMismatch, "shared_dep_mismatch"},
-	{ErrPackageMismatch, "package_mismatch"},
-	{ErrManifestMissing, "manifest_missing"},
-	{ErrManifestInvalid, "manifest_invalid"},
-	{ErrChecksumMismatch, "checksum_mismatch"},
-	{ErrNotAllowlisted, "not_allowlisted"},
-	{ErrAlreadyLoaded, "already_loaded"},
-	{ErrInitPanic, "init_panic"},
-	{ErrOpen, "open_failed"},
-	{ErrSymbolMissing, "symbol_missing"},
-	{ErrSymbolType, "symbol_type"},
-	{ErrWrongKind, "wrong_kind"},
-	{ErrAPIVersion, "api_version"},
-	{ErrIdentity, "identity"},
-}
-
 // Code returns the stable name of the first sentinel err matches, such as
-// "wrong_arch", or "" for nil and "unknown" for errors from elsewhere.
+// "wrong_arch" (the table of host/failure), or "" for nil and "unknown" for
+// errors from elsewhere.
 func Code(err error) string {
 	if err == nil {
 		return ""
 	}
-	for _, c := range codes {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
+	if c := failure.Code(err); c != "" {
+		return c
 	}
 	return "unknown"
 }
 
-// rebuildHint is the remedy for everything that a rebuild of host and
-// plugins with one toolchain and flag set fixes.
-const rebuildHint = "rebuild the plugin together with the host, with the same Go SDK and flags (bazel build //...)"
+// Remedy returns what to do about err, apart from its message: for a
+// *RefusedError, the remedy of its root cause. "" for errors from elsewhere.
+func Remedy(err error) string { return failure.Remedy(err) }
 
-// notRegularHint is the remedy for ErrNotRegular: whatever sits at the path,
-// it is not what the build wrote there.
-const notRegularHint = "replace it with the plugin file (or its build manifest) that the build wrote"
+// withRemedy ends a message with its remedy, as every error here does.
+func withRemedy(msg string, r failure.Remedier) string {
+	if s := r.Remedy(); s != "" {
+		return msg + "; " + s
+	}
+	return msg
+}
 
 // FileError reports a problem with the plugin file itself: missing, too
 // large, not a regular file, or an I/O failure. Kind is ErrNotFound,
-// ErrTooLarge or ErrNotRegular; Err is the underlying error, if any (for
-// ErrNotRegular, what the file is instead).
+// ErrTooLarge, ErrNotRegular or ErrNotExecutable; Err is the underlying
+// error, if any (for ErrNotRegular, what the file is instead).
 type FileError struct {
 	Path string
 	Kind error
@@ -155,23 +137,17 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
-	var remedy string
-	switch e.Kind {
-	case ErrNotFound:
-		remedy = "check the path, and that the plugin was built and installed there"
-	case ErrTooLarge:
-		remedy = "check that this is the plugin file, or raise Config.MaxSize"
-	case ErrNotRegular:
-		remedy = notRegularHint
-	case ErrNotExecutable:
-		remedy = "install the executable the build wrote, with its mode (bazel run //plugins:install)"
-	default:
-		remedy = "check that the file is readable"
-	}
 	if e.Err != nil {
-		return fmt.Sprintf("loader: %s: %v: %v; %s", e.Path, e.Kind, e.Err, remedy)
+		return withRemedy(fmt.Sprintf("loader: %s: %v: %v", e.Path, e.Kind, e.Err), e)
 	}
-	return fmt.Sprintf("loader: %s: %v; %s", e.Path, e.Kind, remedy)
+	return withRemedy(fmt.Sprintf("loader: %s: %v", e.Path, e.Kind), e)
+}
+
+func (e *FileError) Remedy() string {
+	if r := failure.RemedyOf(e.Kind); r != "" {
+		return r
+	}
+	return "check that the file is readable"
 }
 
 func (e *FileError) Unwrap() []error { return nonNil(e.Kind, e.Err) }
@@ -190,9 +166,10 @@ func (e *PermissionError) Error() string {
 	if e.Subject != "" && e.Subject != e.Path {
 		subject = " " + e.Subject
 	}
-	return fmt.Sprintf("loader: %s: %v:%s %s; make it writable only by its owner (chmod go-w) and owned by the host's user or root",
-		e.Path, ErrUnsafePermissions, subject, e.Reason)
+	return withRemedy(fmt.Sprintf("loader: %s: %v:%s %s", e.Path, ErrUnsafePermissions, subject, e.Reason), e)
 }
+
+func (e *PermissionError) Remedy() string { return failure.RemedyOf(ErrUnsafePermissions) }
 
 func (e *PermissionError) Unwrap() error { return ErrUnsafePermissions }
 
@@ -205,12 +182,10 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	remedy := "build it with go build -buildmode=plugin (go_binary linkmode = \"plugin\" in Bazel)"
-	if e.Kind == ErrNotELF {
-		remedy = "check that the file is a complete plugin built for this OS; " + remedy
-	}
-	return fmt.Sprintf("loader: %s: %v: %s; %s", e.Path, e.Kind, e.Detail, remedy)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: %s", e.Path, e.Kind, e.Detail), e)
 }
+
+func (e *FormatError) Remedy() string { return failure.RemedyOf(e.Kind) }
 
 func (e *FormatError) Unwrap() error { return e.Kind }
 
@@ -223,9 +198,10 @@ type ArchError struct {
 }
 
 func (e *ArchError) Error() string {
-	return fmt.Sprintf("loader: %s: %v: file is %s, host is %s; build the plugin for the host's GOARCH",
-		e.Path, ErrWrongArch, e.Got, e.Want)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: file is %s, host is %s", e.Path, ErrWrongArch, e.Got, e.Want), e)
 }
+
+func (e *ArchError) Remedy() string { return failure.RemedyOf(ErrWrongArch) }
 
 func (e *ArchError) Unwrap() error { return ErrWrongArch }
 
@@ -241,8 +217,10 @@ type Mismatch struct {
 }
 
 func (m *Mismatch) Error() string {
-	return fmt.Sprintf("%v: %s: host %s, plugin %s; %s", m.Kind, m.Field, orNone(m.Want), orNone(m.Got), rebuildHint)
+	return withRemedy(fmt.Sprintf("%v: %s: host %s, plugin %s", m.Kind, m.Field, orNone(m.Want), orNone(m.Got)), m)
 }
+
+func (m *Mismatch) Remedy() string { return failure.RemedyOf(m.Kind) }
 
 func (m *Mismatch) Unwrap() error { return m.Kind }
 
@@ -256,11 +234,19 @@ type IncompatibleError struct {
 
 func (e *IncompatibleError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "loader: %s: plugin is incompatible with this host (%d difference(s)); %s:", e.Path, len(e.Mismatches), rebuildHint)
+	fmt.Fprintf(&b, "loader: %s: plugin is incompatible with this host (%d difference(s)); %s:", e.Path, len(e.Mismatches), e.Remedy())
 	for _, m := range e.Mismatches {
 		fmt.Fprintf(&b, "\n  - %v: %s: host %s, plugin %s", m.Kind, m.Field, orNone(m.Want), orNone(m.Got))
 	}
 	return b.String()
+}
+
+// Remedy is the first difference's: the list is in root-cause order.
+func (e *IncompatibleError) Remedy() string {
+	if len(e.Mismatches) == 0 {
+		return ""
+	}
+	return e.Mismatches[0].Remedy()
 }
 
 func (e *IncompatibleError) Unwrap() []error {
@@ -299,9 +285,10 @@ func (e *PackageMismatchError) Error() string {
 	case e.Err != nil:
 		other = "the host or a plugin already loaded"
 	}
-	return fmt.Sprintf("loader: %s: %v: %s%s, compared with %s; %s, and check that all use the same source of that package (go.mod, replace directives, -trimpath)",
-		e.Path, ErrPackageMismatch, e.Package, more, other, rebuildHint)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: %s%s, compared with %s", e.Path, ErrPackageMismatch, e.Package, more, other), e)
 }
+
+func (e *PackageMismatchError) Remedy() string { return failure.RemedyOf(ErrPackageMismatch) }
 
 func (e *PackageMismatchError) Unwrap() []error { return nonNil(ErrPackageMismatch, e.Err) }
 
@@ -315,22 +302,19 @@ type ManifestError struct {
 }
 
 func (e *ManifestError) Error() string {
-	remedy := "install the <plugin>.so" + BuildManifestSuffix + " the build writes next to the plugin"
 	kind := e.Kind.Error()
-	switch e.Kind {
-	case ErrManifestInvalid:
-		remedy = "regenerate it with the plugin build (bazel build //plugins/...)"
-	case ErrNotRegular:
+	if e.Kind == ErrNotRegular {
 		// The sentinel alone does not say which file; the path might be
 		// read as the plugin's.
 		kind = "build manifest is " + kind
-		remedy = notRegularHint
 	}
 	if e.Err != nil {
-		return fmt.Sprintf("loader: %s: %s: %v; %s", e.Path, kind, e.Err, remedy)
+		return withRemedy(fmt.Sprintf("loader: %s: %s: %v", e.Path, kind, e.Err), e)
 	}
-	return fmt.Sprintf("loader: %s: %s; %s", e.Path, kind, remedy)
+	return withRemedy(fmt.Sprintf("loader: %s: %s", e.Path, kind), e)
 }
+
+func (e *ManifestError) Remedy() string { return failure.RemedyOf(e.Kind) }
 
 func (e *ManifestError) Unwrap() []error { return nonNil(e.Kind, e.Err) }
 
@@ -345,18 +329,124 @@ type ChecksumError struct {
 	GotSHA256  string
 	WantSize   int64 // 0 when not compared
 	GotSize    int64
+	// Signed is set when the build manifest's signature verified: the
+	// plugin changed after it was signed.
+	Signed bool
+	// Foreign is set when the diagnosis found the file itself to be no
+	// plugin for this host (another format, architecture or toolchain):
+	// then the manifest belongs to other bytes, and reinstalling this file
+	// would not help.
+	Foreign bool
 }
 
 func (e *ChecksumError) Error() string {
 	if e.Kind == ErrNotAllowlisted {
-		return fmt.Sprintf("loader: %s: %v: sha256 %s; if this build is trusted, add its sha256 to the allowlist",
-			e.Path, e.Kind, e.GotSHA256)
+		return withRemedy(fmt.Sprintf("loader: %s: %v: sha256 %s", e.Path, e.Kind, e.GotSHA256), e)
 	}
-	return fmt.Sprintf("loader: %s: %v against %s: sha256 %s (%d bytes), want %s (%d bytes); the file was changed after it was built: reinstall it from the build output",
-		e.Path, e.Kind, e.Source, e.GotSHA256, e.GotSize, e.WantSHA256, e.WantSize)
+	return withRemedy(fmt.Sprintf("loader: %s: %v against %s: sha256 %s (%d bytes), want %s (%d bytes)",
+		e.Path, e.Kind, e.Source, e.GotSHA256, e.GotSize, e.WantSHA256, e.WantSize), e)
+}
+
+func (e *ChecksumError) Remedy() string {
+	switch {
+	case e.Kind != ErrChecksumMismatch:
+	case e.Foreign:
+		return "the build manifest describes other bytes than this file, which is no plugin for this host (see the findings before this one): install the plugin built for this host together with the manifest its build wrote"
+	case e.Signed:
+		return "the plugin changed after its build manifest was signed: reinstall the signed plugin from the build output"
+	}
+	return failure.RemedyOf(e.Kind)
 }
 
 func (e *ChecksumError) Unwrap() error { return e.Kind }
+
+// SignatureError reports a build manifest whose signature is missing (Kind
+// ErrUnsigned), made with a key the host does not trust (ErrUnknownKey), or
+// not valid for the manifest (ErrBadSignature).
+type SignatureError struct {
+	Path      string // the signature file
+	Kind      error
+	KeyID     string // the key the signature names, "" when unknown
+	Algorithm string // "ed25519" when known
+	Err       error  // what was wrong with the signature file, if anything
+}
+
+func (e *SignatureError) Error() string {
+	var msg string
+	switch {
+	case e.Kind == ErrUnsigned:
+		msg = fmt.Sprintf("loader: %s: %v: no signature file, and the host trusts signed plugins only", e.Path, e.Kind)
+	case e.Kind == ErrUnknownKey:
+		msg = fmt.Sprintf("loader: %s: %v: key %s", e.Path, e.Kind, e.KeyID)
+	case e.Err != nil:
+		msg = fmt.Sprintf("loader: %s: %v: %v", e.Path, e.Kind, e.Err)
+	default:
+		msg = fmt.Sprintf("loader: %s: %v: key %s", e.Path, e.Kind, e.KeyID)
+	}
+	return withRemedy(msg, e)
+}
+
+func (e *SignatureError) Remedy() string { return failure.RemedyOf(e.Kind) }
+
+func (e *SignatureError) Unwrap() []error { return nonNil(e.Kind, e.Err) }
+
+// RefusedError is the complete diagnosis of a plugin the pre-open check
+// refused for more than one reason: every independent finding, root cause
+// first (the ELF format, the architecture, the build mode, the toolchain,
+// the package hashes, the exports, the build manifest, the checksum, the
+// signature). A plugin refused for one reason gets that finding alone.
+// errors.Is and errors.As see every finding.
+type RefusedError struct {
+	Path     string
+	Findings []error
+}
+
+func (e *RefusedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "loader: %s: refused, %d findings, root cause first:", e.Path, len(e.Findings))
+	for i, f := range e.Findings {
+		fmt.Fprintf(&b, "\n  %d. [%s] %s", i+1, Code(f), strings.ReplaceAll(strings.TrimPrefix(f.Error(), "loader: "+e.Path+": "), "\n", "\n     "))
+	}
+	return b.String()
+}
+
+// Remedy is the root cause's.
+func (e *RefusedError) Remedy() string {
+	if len(e.Findings) == 0 {
+		return ""
+	}
+	return failure.Remedy(e.Findings[0])
+}
+
+func (e *RefusedError) Unwrap() []error { return e.Findings }
+
+// Findings returns the independent findings in err, root cause first: the
+// findings of a *RefusedError, each difference of an *IncompatibleError on
+// its own, or err alone. nil for nil.
+func Findings(err error) []error {
+	if err == nil {
+		return nil
+	}
+	var list []error
+	var re *RefusedError
+	if errors.As(err, &re) {
+		list = re.Findings
+	} else {
+		list = []error{err}
+	}
+	var out []error
+	for _, f := range list {
+		var ie *IncompatibleError
+		if errors.As(f, &ie) && len(ie.Mismatches) > 0 {
+			for _, m := range ie.Mismatches {
+				out = append(out, m)
+			}
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
 
 // AlreadyLoadedError reports a plugin whose plugin path is already taken by
 // another loaded build. Go identifies plugins by plugin path and cannot
@@ -375,9 +465,10 @@ func (e *AlreadyLoadedError) Error() string {
 	if e.LoadedFrom != "" {
 		from = fmt.Sprintf(" (loaded from %s, sha256 %s)", e.LoadedFrom, e.LoadedSHA256)
 	}
-	return fmt.Sprintf("loader: %s: %v: plugin path %q%s; restart the host to load the new build, or give each build its own plugin path",
-		e.Path, ErrAlreadyLoaded, e.PluginPath, from)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: plugin path %q%s", e.Path, ErrAlreadyLoaded, e.PluginPath, from), e)
 }
+
+func (e *AlreadyLoadedError) Remedy() string { return failure.RemedyOf(ErrAlreadyLoaded) }
 
 func (e *AlreadyLoadedError) Unwrap() []error { return nonNil(ErrAlreadyLoaded, e.Err) }
 
@@ -391,9 +482,10 @@ type InitPanicError struct {
 }
 
 func (e *InitPanicError) Error() string {
-	return fmt.Sprintf("loader: %s: %v: %v; fix the plugin's init (see the stack in InitPanicError.Stack) and restart the host: the plugin cannot be retried in this process",
-		e.Path, ErrInitPanic, e.Value)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: %v", e.Path, ErrInitPanic, e.Value), e)
 }
+
+func (e *InitPanicError) Remedy() string { return failure.RemedyOf(ErrInitPanic) }
 
 func (e *InitPanicError) Unwrap() []error {
 	err, _ := e.Value.(error)
@@ -407,32 +499,40 @@ type OpenError struct {
 }
 
 func (e *OpenError) Error() string {
-	return fmt.Sprintf("loader: %s: %v: %v; check the plugin with Inspect, and that the temp folder (Config.TempDir) is not mounted noexec", e.Path, ErrOpen, e.Err)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: %v", e.Path, ErrOpen, e.Err), e)
 }
+
+func (e *OpenError) Remedy() string { return failure.RemedyOf(ErrOpen) }
 
 func (e *OpenError) Unwrap() []error { return []error{ErrOpen, e.Err} }
 
-// SymbolMissingError reports a symbol the plugin does not export, found by
-// a lookup in an open plugin or, for Loader.LoadKind, in the file's export
-// table before it is opened.
+// SymbolMissingError reports a symbol the plugin does not export, found in
+// the file's export table before it is opened, or by a lookup in an open
+// plugin.
 type SymbolMissingError struct {
 	Plugin string // Symbols.Origin: the plugin's file, or "static:" and its name
 	Symbol string
-	// ExportsUnreadable is set when LoadKind could not read the file's
-	// export table at all, so Symbol (the first one the kind needs) could
-	// not be looked for. The plugin is refused rather than opened on
-	// trust: opening it runs its init.
+	// ExportsUnreadable is set when the file's export table could not be
+	// read at all, so Symbol (the first one needed) could not be looked
+	// for. The plugin is refused rather than opened on trust: opening it
+	// runs its init.
 	ExportsUnreadable bool
 	Err               error // the plugin package's error
 }
 
 func (e *SymbolMissingError) Error() string {
 	if e.ExportsUnreadable {
-		return fmt.Sprintf("loader: %s: %v: %s: the file's export table could not be read, so the symbols its kind needs could not be checked before opening it; check the file with Inspect (is .dynsym stripped?) and rebuild it with go_plugin",
-			e.Plugin, ErrSymbolMissing, e.Symbol)
+		return withRemedy(fmt.Sprintf("loader: %s: %v: %s: the file's export table could not be read, so its exports could not be checked before opening it",
+			e.Plugin, ErrSymbolMissing, e.Symbol), e)
 	}
-	return fmt.Sprintf("loader: %s: %v: %s; export it from the plugin's main package (a top-level var or func) and rebuild",
-		e.Plugin, ErrSymbolMissing, e.Symbol)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: %s", e.Plugin, ErrSymbolMissing, e.Symbol), e)
+}
+
+func (e *SymbolMissingError) Remedy() string {
+	if e.ExportsUnreadable {
+		return "check the file with host inspect (is .dynsym stripped?) and rebuild it with go_plugin"
+	}
+	return failure.RemedyOf(ErrSymbolMissing)
 }
 
 func (e *SymbolMissingError) Unwrap() []error { return nonNil(ErrSymbolMissing, e.Err) }
@@ -446,9 +546,10 @@ type SymbolTypeError struct {
 }
 
 func (e *SymbolTypeError) Error() string {
-	return fmt.Sprintf("loader: %s: %v: %s is %s, want %s; declare it with the pluginapi type and rebuild",
-		e.Plugin, ErrSymbolType, e.Symbol, e.Got, e.Want)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: %s is %s, want %s", e.Plugin, ErrSymbolType, e.Symbol, e.Got, e.Want), e)
 }
+
+func (e *SymbolTypeError) Remedy() string { return failure.RemedyOf(ErrSymbolType) }
 
 func (e *SymbolTypeError) Unwrap() error { return ErrSymbolType }
 
@@ -465,14 +566,23 @@ type KindError struct {
 func (e *KindError) Error() string {
 	switch {
 	case e.Want == "":
-		return fmt.Sprintf("loader: %s: %v: the host asked for a plugin of no kind (an empty Kind.Name), the build manifest says %s; fix the host's Kind, or regenerate its kind bindings",
-			e.Path, ErrWrongKind, orNone(e.Got))
+		return withRemedy(fmt.Sprintf("loader: %s: %v: the host asked for a plugin of no kind (an empty Kind.Name), the build manifest says %s",
+			e.Path, ErrWrongKind, orNone(e.Got)), e)
 	case e.Got == "":
-		return fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest names no kind (it was written before plugin kinds); rebuild the plugin with go_plugin(kind = %q)",
-			e.Path, ErrWrongKind, e.Want, e.Want)
+		return withRemedy(fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest names no kind (it was written before plugin kinds)",
+			e.Path, ErrWrongKind, e.Want), e)
 	}
-	return fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest says %s; put the plugin where %s plugins are looked for, or, if it is meant to be of kind %s, rebuild it with go_plugin(kind = %q)",
-		e.Path, ErrWrongKind, e.Want, e.Got, e.Got, e.Want, e.Want)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest says %s", e.Path, ErrWrongKind, e.Want, e.Got), e)
+}
+
+func (e *KindError) Remedy() string {
+	switch {
+	case e.Want == "":
+		return "fix the host's Kind, or regenerate its kind bindings"
+	case e.Got == "":
+		return fmt.Sprintf("rebuild the plugin with go_plugin(kind = %q)", e.Want)
+	}
+	return fmt.Sprintf("put the plugin where %s plugins are looked for, or, if it is meant to be of kind %s, rebuild it with go_plugin(kind = %q)", e.Got, e.Want, e.Want)
 }
 
 func (e *KindError) Unwrap() error { return ErrWrongKind }
@@ -485,9 +595,11 @@ type APIVersionError struct {
 }
 
 func (e *APIVersionError) Error() string {
-	return fmt.Sprintf("loader: %s: %v: plugin implements pluginapi %s, host supports %s (same major version required); rebuild the plugin against the host's pluginapi",
-		e.Plugin, ErrAPIVersion, orNone(e.Got), e.Want)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: plugin implements pluginapi %s, host supports %s (same major version required)",
+		e.Plugin, ErrAPIVersion, orNone(e.Got), e.Want), e)
 }
+
+func (e *APIVersionError) Remedy() string { return failure.RemedyOf(ErrAPIVersion) }
 
 func (e *APIVersionError) Unwrap() error { return ErrAPIVersion }
 
@@ -499,8 +611,10 @@ type IdentityError struct {
 }
 
 func (e *IdentityError) Error() string {
-	return fmt.Sprintf("loader: %s: %v: name %q: %s; give every plugin a unique, non-empty PluginManifest.Name that matches its build", e.Plugin, ErrIdentity, e.Name, e.Reason)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: name %q: %s", e.Plugin, ErrIdentity, e.Name, e.Reason), e)
 }
+
+func (e *IdentityError) Remedy() string { return failure.RemedyOf(ErrIdentity) }
 
 func (e *IdentityError) Unwrap() error { return ErrIdentity }
 
@@ -521,23 +635,25 @@ func nonNil(errs ...error) []error {
 	return out
 }
 
-// Interface guards.
+// Every typed error has a remedy of its own.
 var (
-	_ error = (*FileError)(nil)
-	_ error = (*PermissionError)(nil)
-	_ error = (*FormatError)(nil)
-	_ error = (*ArchError)(nil)
-	_ error = (*Mismatch)(nil)
-	_ error = (*IncompatibleError)(nil)
-	_ error = (*PackageMismatchError)(nil)
-	_ error = (*ManifestError)(nil)
-	_ error = (*ChecksumError)(nil)
-	_ error = (*AlreadyLoadedError)(nil)
-	_ error = (*InitPanicError)(nil)
-	_ error = (*OpenError)(nil)
-	_ error = (*SymbolMissingError)(nil)
-	_ error = (*SymbolTypeError)(nil)
-	_ error = (*KindError)(nil)
-	_ error = (*APIVersionError)(nil)
-	_ error = (*IdentityError)(nil)
+	_ failure.Remedier = (*FileError)(nil)
+	_ failure.Remedier = (*PermissionError)(nil)
+	_ failure.Remedier = (*FormatError)(nil)
+	_ failure.Remedier = (*ArchError)(nil)
+	_ failure.Remedier = (*Mismatch)(nil)
+	_ failure.Remedier = (*IncompatibleError)(nil)
+	_ failure.Remedier = (*PackageMismatchError)(nil)
+	_ failure.Remedier = (*ManifestError)(nil)
+	_ failure.Remedier = (*ChecksumError)(nil)
+	_ failure.Remedier = (*SignatureError)(nil)
+	_ failure.Remedier = (*RefusedError)(nil)
+	_ failure.Remedier = (*AlreadyLoadedError)(nil)
+	_ failure.Remedier = (*InitPanicError)(nil)
+	_ failure.Remedier = (*OpenError)(nil)
+	_ failure.Remedier = (*SymbolMissingError)(nil)
+	_ failure.Remedier = (*SymbolTypeError)(nil)
+	_ failure.Remedier = (*KindError)(nil)
+	_ failure.Remedier = (*APIVersionError)(nil)
+	_ failure.Remedier = (*IdentityError)(nil)
 )

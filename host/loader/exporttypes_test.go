@@ -204,7 +204,7 @@ func FuzzExportTypes(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, pluginPath string) {
 		if pluginPath == "" {
-			if facts, err := readELF("fuzz.so", bytes.NewReader(data)); err == nil {
+			if facts, err := readELF("fuzz.so", data); err == nil {
 				pluginPath = facts.PluginPath
 			}
 		}

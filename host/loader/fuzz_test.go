@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"example.com/plugkit/host/failure"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,14 +60,14 @@ func FuzzPrecheck(f *testing.F) {
 		}
 	}
 	kind := &Kind{Name: "greeter", Symbols: []KindSymbol{{Name: "Greeter"}, {Name: "Hello", Func: true}}}
-	known := make([]error, len(codes))
-	for i, c := range codes {
-		known[i] = c.err
+	var known []error
+	for _, e := range failure.Table {
+		known = append(known, e.Err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sum := sha256.Sum256(data)
 		for _, k := range []*Kind{nil, kind} {
-			err := precheckReader("fuzz.so", bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:]), Config{GOARCH: "amd64"}, k)
+			err := precheckBytes("fuzz.so", data, hex.EncodeToString(sum[:]), Config{GOARCH: "amd64"}, k)
 			if err != nil && !slices.ContainsFunc(known, func(s error) bool { return errors.Is(err, s) }) {
 				t.Fatalf("untyped error: %v", err)
 			}

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 )
@@ -56,32 +57,38 @@ type Setting struct {
 
 // Verdict says whether Load would accept the file before opening it.
 type Verdict struct {
-	Compatible bool      `json:"compatible"`
-	Problems   []Problem `json:"problems"`
+	Compatible bool `json:"compatible"`
+	// Findings are every reason Load would refuse the file, root cause
+	// first, each with its code and remedy.
+	Findings []Finding `json:"findings"`
 	// Notes say which checks could not run and why.
 	Notes []string `json:"notes,omitempty"`
+	// SignedBy is the ID of the trusted key whose signature verified.
+	SignedBy string `json:"signed_by,omitempty"`
 }
 
-// Problem is one reason the file would be refused. Code is the stable
-// name of its sentinel (see Code).
-type Problem struct {
+// Finding is one reason the file would be refused. Code is the stable
+// name of its sentinel (see Code), Remedy what to do about it (see Remedy).
+type Finding struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Remedy  string `json:"remedy"`
 }
 
 // Inspect describes the plugin at path and runs the pre-open check on it,
-// without opening it. Unsafe permissions are reported as a problem, and the
-// file is still inspected; the error is for a file that cannot be read,
-// such as one that is not a regular file (ErrNotRegular, refused without
-// opening it, so Inspect never blocks on a named pipe). A build manifest
-// that is not a regular file is a problem of the Inspection.
+// without opening it: every finding Load would refuse it for, root cause
+// first. Unsafe permissions are a finding, and the file is still
+// inspected; the error is for a file that cannot be read, such as one that
+// is not a regular file (ErrNotRegular, refused without opening it, so
+// Inspect never blocks on a named pipe). A build manifest that is not a
+// regular file is a finding.
 func (l *Loader) Inspect(path string) (*Inspection, error) {
 	cfg := l.cfg
-	var problems []Problem
+	var findings []error
 	st, err := stage(path, &cfg, false)
 	var pe *PermissionError
 	if errors.As(err, &pe) {
-		problems = append(problems, problem(err))
+		findings = append(findings, err)
 		cfg.SkipPermissionCheck = true
 		st, err = stage(path, &cfg, false)
 	}
@@ -89,27 +96,21 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 		return nil, err
 	}
 	defer st.close()
-	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	a := precheck(st, bm, bmErr, &cfg, nil)
+	sc := readSidecars(path, &cfg)
+	bm := sc.manifest
+	a := precheck(st, sc, &cfg, nil)
+	findings = append(findings, Findings(a.err(path))...)
 
 	in := &Inspection{Path: path, SHA256: st.sha256, Size: st.size, BuildManifest: bm, Exports: []Export{}}
-	if a.facts == nil && a.fatal != nil && !errors.Is(a.fatal, ErrNotELF) {
-		// Integrity failed before the ELF was read; describe it anyway,
-		// it runs no code, and report what is wrong with it too.
-		var elfErr error
-		if a.facts, elfErr = readELF(path, st.r); elfErr != nil {
-			problems = append(problems, problem(elfErr))
-		}
-	}
 	if f := a.facts; f != nil {
 		in.ELF = &ELFSummary{Class: f.Class.String(), Machine: f.Machine.String(), Type: f.Type.String(),
 			Arch: describeArch("", f.Machine, f.Class, f.Order)}
 		in.PluginPath = f.PluginPath
 		in.Stripped = !f.HasSymtab
 		if f.Exports != nil {
-			in.Exports, in.ExportsSource = f.Exports, f.ExportsIn
+			in.Exports, in.ExportsSource = append([]Export(nil), f.Exports...), f.ExportsIn
 			// Types come from the DWARF debug info, read as data.
-			in.ExportsNote = readExportTypes(st.r, f.PluginPath, in.Exports)
+			in.ExportsNote = readExportTypes(bytes.NewReader(st.data), f.PluginPath, in.Exports)
 		} else {
 			in.ExportsNote = "no exported symbols found: the file is stripped of them or is not a Go plugin"
 		}
@@ -125,33 +126,21 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 		}
 	}
 
-	if err := a.err(path); err != nil {
-		// Report every difference on its own line, not the folded error.
-		var ie *IncompatibleError
-		var pm *PackageMismatchError
-		if errors.As(err, &ie) {
-			for _, m := range ie.Mismatches {
-				problems = append(problems, problem(m))
-			}
-		}
-		if errors.As(err, &pm) {
-			problems = append(problems, problem(pm))
-		}
-		if ie == nil && pm == nil {
-			problems = append(problems, problem(err))
-		}
+	in.Verdict.Findings = []Finding{}
+	for _, f := range findings {
+		in.Verdict.Findings = append(in.Verdict.Findings, finding(f))
 	}
-	if a.facts != nil && a.fatal == nil && !a.hostHashesKnown {
+	if a.facts != nil && !a.hostHashesKnown {
 		in.Verdict.Notes = append(in.Verdict.Notes, "package hashes not compared: the host executable exports none (it must import \"plugin\")")
 	}
-	if bm == nil && errors.Is(bmErr, ErrManifestMissing) && !cfg.RequireBuildManifest {
+	if bm == nil && errors.Is(sc.err, ErrManifestMissing) && !cfg.RequireBuildManifest && len(cfg.TrustedKeys) == 0 {
 		in.Verdict.Notes = append(in.Verdict.Notes, fmt.Sprintf("no build manifest (%s): checksum, flag fingerprint and shared dependencies not checked against one", BuildManifestPath(path)))
 	}
-	in.Verdict.Problems = problems
-	if in.Verdict.Problems == nil {
-		in.Verdict.Problems = []Problem{}
+	if len(cfg.TrustedKeys) == 0 {
+		in.Verdict.Notes = append(in.Verdict.Notes, "signature not checked: development mode (the host trusts no signing keys)")
 	}
-	in.Verdict.Compatible = len(problems) == 0
+	in.Verdict.SignedBy = a.signedBy
+	in.Verdict.Compatible = len(findings) == 0
 	return in, nil
 }
 
@@ -164,10 +153,9 @@ func (l *Loader) Precheck(path string) error {
 		return err
 	}
 	defer st.close()
-	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	return precheck(st, bm, bmErr, &cfg, nil).err(path)
+	return precheck(st, readSidecars(path, &cfg), &cfg, nil).err(path)
 }
 
-func problem(err error) Problem {
-	return Problem{Code: Code(err), Message: err.Error()}
+func finding(err error) Finding {
+	return Finding{Code: Code(err), Message: err.Error(), Remedy: Remedy(err)}
 }

@@ -18,7 +18,7 @@ func TestInspectGood(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
-	assert.Empty(t, in.Verdict.Problems)
+	assert.Empty(t, in.Verdict.Findings)
 	assert.Equal(t, wantPluginPath(t, "good"), in.PluginPath)
 	assert.Equal(t, []Export{
 		{Name: "Greeter", Kind: "var", Type: "example.com/plugkit/pluginapi.Greeter"},
@@ -86,7 +86,7 @@ func TestInspectReportsProblems(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, in.Verdict.Compatible)
 	var codes []string
-	for _, p := range in.Verdict.Problems {
+	for _, p := range in.Verdict.Findings {
 		codes = append(codes, p.Code)
 	}
 	// The file is described even though it is unsafe and incompatible.
@@ -98,8 +98,8 @@ func TestInspectReportsProblems(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, in.ELF)
 	assert.Equal(t, []Export{}, in.Exports)
-	require.Len(t, in.Verdict.Problems, 1)
-	assert.Equal(t, "not_elf", in.Verdict.Problems[0].Code)
+	require.Len(t, in.Verdict.Findings, 1)
+	assert.Equal(t, "not_elf", in.Verdict.Findings[0].Code)
 
 	_, err = New(testConfig()).Inspect(filepath.Join(dir, "missing.so"))
 	assert.ErrorIs(t, err, ErrNotFound)

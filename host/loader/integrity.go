@@ -136,22 +136,23 @@ func checkOwnerAndMode(path, subject string, fi fs.FileInfo, isDir bool) error {
 	return nil
 }
 
-// staged is a plugin file read once: its digest, and a reader over the
-// exact bytes digested (the private copy when one was made).
+// staged is a plugin file read once: its bytes, their digest, and the
+// private copy of them that plugin.Open gets.
 type staged struct {
 	path   string // the path the caller gave
 	sha256 string
 	size   int64
-	r      io.ReaderAt
+	data   []byte // every check reads these bytes, and only these
 	copy   string // the private copy to give plugin.Open; "" for inspection
 	close  func()
 }
 
-// stage opens the plugin at path once, checks its permissions unless
-// skipped, and hashes it. With private set it copies the bytes into a new
-// 0700 folder under tempDir while hashing, and every later check reads that
-// copy, so the bytes checked are the bytes opened even if the original is
-// replaced meanwhile. The caller must call close.
+// stage reads the plugin at path once, into memory, after checking its
+// permissions unless skipped, and hashes those bytes. With private set it
+// writes the same bytes to a new 0500 file in a new 0700 folder under
+// tempDir, for plugin.Open: the bytes checked are then the bytes opened,
+// even if the original is replaced or rewritten meanwhile, and the file is
+// read once however many checks look at it. The caller must call close.
 //
 // A file that is not a regular file is refused first, before the
 // permission check (a device such as /dev/null is writable by all, which
@@ -171,27 +172,22 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	if err != nil {
 		return nil, pluginFileError(path, err, false)
 	}
+	defer src.Close()
 	if !cfg.SkipPermissionCheck && !os.SameFile(checked, fi) {
-		src.Close()
 		return nil, &PermissionError{Path: path, Reason: "was replaced while it was being checked"}
 	}
 	if fi.Size() > cfg.MaxSize {
-		src.Close()
 		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: fmt.Errorf("%d bytes, limit %d", fi.Size(), cfg.MaxSize)}
 	}
-	h := sha256.New()
-	if !private {
-		n, err := io.Copy(h, io.LimitReader(src, cfg.MaxSize+1))
-		if err == nil && n > cfg.MaxSize {
-			err = fmt.Errorf("grew past the limit of %d bytes while being read", cfg.MaxSize)
-		}
-		if err != nil {
-			src.Close()
-			return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: err}
-		}
-		return &staged{path: path, sha256: hex.EncodeToString(h.Sum(nil)), size: n, r: src, close: func() { src.Close() }}, nil
+	data, err := readBounded(src, fi.Size(), cfg.MaxSize)
+	if err != nil {
+		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: err}
 	}
-	defer src.Close()
+	sum := sha256.Sum256(data)
+	st := &staged{path: path, sha256: hex.EncodeToString(sum[:]), size: int64(len(data)), data: data, close: func() {}}
+	if !private {
+		return st, nil
+	}
 
 	dir, err := os.MkdirTemp(cfg.TempDir, "plugkit-loader-")
 	if err != nil {
@@ -201,30 +197,43 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	// Keep the base name: the runtime names the plugin after it in its own
 	// messages.
 	dst := filepath.Join(dir, filepath.Base(path))
-	out, err := os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o500)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o500)
+	if err == nil {
+		_, err = out.Write(data)
+		// No fsync: the copy lives as long as this process's use of it,
+		// and dlopen reads it through the same page cache.
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
 		cleanup()
-		return nil, &OpenError{Path: path, Err: fmt.Errorf("creating the private copy: %w", err)}
+		return nil, &OpenError{Path: path, Err: fmt.Errorf("writing the private copy: %w", err)}
 	}
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(src, cfg.MaxSize+1))
-	if err == nil && n > cfg.MaxSize {
-		err = fmt.Errorf("grew past the limit of %d bytes while being read", cfg.MaxSize)
+	st.copy, st.close = dst, cleanup
+	return st, nil
+}
+
+// readBounded reads all of r, which fstat said holds size bytes, in one
+// read when it does, and fails when it holds more than limit.
+func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, size, size+1)
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:n], nil // shrank since the fstat: what is there is what is checked
+	case err != nil:
+		return nil, err
 	}
-	// No fsync: the copy lives as long as this process's use of it, and
-	// dlopen reads it through the same page cache the copy wrote to.
+	// Grown since the fstat? Read on, within the limit.
+	rest, err := io.ReadAll(io.LimitReader(r, limit-size+1))
 	if err != nil {
-		out.Close()
-		cleanup()
-		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: err}
+		return nil, err
 	}
-	return &staged{
-		path:   path,
-		sha256: hex.EncodeToString(h.Sum(nil)),
-		size:   n,
-		r:      out,
-		copy:   dst,
-		close:  func() { out.Close(); cleanup() },
-	}, nil
+	if int64(len(rest)) > limit-size {
+		return nil, fmt.Errorf("grew past the limit of %d bytes while being read", limit)
+	}
+	return append(buf, rest...), nil
 }
 
 // ReadAllowlist reads an allowlist for Config.Allowlist in the format of

@@ -16,7 +16,8 @@ func IsolatedPath(soPath string) string { return strings.TrimSuffix(soPath, ".so
 // made before it runs, for a host that runs it in a process of its own
 // (host/isolated): a regular file, not writable by others (unless the
 // Config skips permission checks), within MaxSize, with a build manifest
-// of kind k whose pluginapi major version is the host's, and in the
+// of kind k whose pluginapi major version is the host's, signed by a
+// trusted key when the Config trusts any, and in the
 // allowlist when there is one. It returns the manifest, whose SHA256
 // go-plugin compares with the file before each exec; the loader does not
 // hash it twice.
@@ -39,11 +40,19 @@ func (l *Loader) CheckExecutable(path string, k Kind) (*BuildManifest, error) {
 	if fi.Size() > l.cfg.MaxSize {
 		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: fmt.Errorf("%d bytes, limit %d", fi.Size(), l.cfg.MaxSize)}
 	}
-	bm, err := readBuildManifest(BuildManifestPath(path), l.cfg.SkipPermissionCheck)
+	bm, raw, err := readBuildManifest(BuildManifestPath(path), l.cfg.SkipPermissionCheck)
 	if err != nil {
 		return nil, err
 	}
 	var errs []error
+	if len(l.cfg.TrustedKeys) > 0 {
+		// The manifest vouches for the bytes go-plugin hashes before exec;
+		// the signature vouches for the manifest.
+		cfg := l.cfg
+		if _, err := checkSignature(path, raw, &cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if k.Name == "" || bm.Kind != k.Name {
 		errs = append(errs, &KindError{Path: path, Want: k.Name, Got: bm.Kind})
 	}

@@ -60,41 +60,6 @@ func (l *Loader) ReloadKind(path string, k Kind) (*Plugin, error) {
 	return l.load(path, true, &k)
 }
 
-// checkKind makes LoadKind's pre-open checks of the file at path, with its
-// build manifest bm (nil if none) and ELF facts, against k. It returns every
-// problem found, in k's order; a wrong kind alone, because the symbols of
-// another kind say nothing more.
-func checkKind(path string, bm *BuildManifest, facts *elfFacts, k *Kind) []error {
-	if bm != nil && (k.Name == "" || bm.Kind != k.Name) {
-		return []error{&KindError{Path: path, Want: k.Name, Got: bm.Kind}}
-	}
-	if len(k.Symbols) == 0 {
-		return nil
-	}
-	if facts == nil || facts.ExportsIn == "" {
-		return []error{&SymbolMissingError{Plugin: path, Symbol: k.Symbols[0].Name, ExportsUnreadable: true}}
-	}
-	exports := make(map[string]string, len(facts.Exports))
-	for _, e := range facts.Exports {
-		exports[e.Name] = e.Kind
-	}
-	var errs []error
-	for _, s := range k.Symbols {
-		want := "var"
-		if s.Func {
-			want = "func"
-		}
-		got, ok := exports[s.Name]
-		switch {
-		case !ok:
-			errs = append(errs, &SymbolMissingError{Plugin: path, Symbol: s.Name})
-		case got != want:
-			errs = append(errs, &SymbolTypeError{Plugin: path, Symbol: s.Name, Want: describeExportKind(want), Got: describeExportKind(got)})
-		}
-	}
-	return errs
-}
-
 // describeExportKind turns Export.Kind into words for a *SymbolTypeError.
 func describeExportKind(kind string) string {
 	if kind == "func" {

@@ -27,51 +27,72 @@ func requireNotRecorded(t *testing.T, so string) {
 }
 
 // TestLoadKindRefusesBeforeOpen asks for a greeter from a plugin whose init
-// ends the process: every refusal has to come from the pre-open check, or
-// the test binary exits with status 3.
+// ends the process and which exports only F: every refusal has to come from
+// the pre-open check, or the test binary exits with status 3.
 func TestLoadKindRefusesBeforeOpen(t *testing.T) {
 	dir := t.TempDir()
 	so := copyFixture(t, "initexit", dir, "initexit.so")
 	l := New(testConfig())
 
-	t.Run("no manifest, symbol missing", func(t *testing.T) {
+	t.Run("no manifest, symbols missing", func(t *testing.T) {
 		_, err := l.LoadKind(so, greeterKind)
+		assert.Equal(t, []string{"symbol_missing PluginManifest", "symbol_missing Greeter"}, findingCodes(err))
 		var missing *SymbolMissingError
 		require.ErrorAs(t, err, &missing)
-		assert.ErrorIs(t, err, ErrSymbolMissing)
-		assert.Equal(t, "symbol_missing", Code(err))
-		assert.Equal(t, pluginapi.GreeterSymbol, missing.Symbol)
 		assert.False(t, missing.ExportsUnreadable)
+		assert.Equal(t, "symbol_missing", Code(err))
 		assert.Contains(t, err.Error(), so)
 		t.Log(err)
+
+		// Load, with no kind, still wants the identity symbol.
+		_, err = l.Load(so)
+		assert.Equal(t, []string{"symbol_missing PluginManifest"}, findingCodes(err))
 	})
 	t.Run("manifest of another kind", func(t *testing.T) {
 		writeKindManifest(t, so, "loadertest/initexit", "adder", nil)
 		_, err := l.LoadKind(so, greeterKind)
+		// The wrong kind explains the missing Greeter; it is not listed.
+		assert.Equal(t, []string{"symbol_missing PluginManifest", "wrong_kind"}, findingCodes(err))
 		var ke *KindError
 		require.ErrorAs(t, err, &ke)
 		assert.Equal(t, &KindError{Path: so, Want: "greeter", Got: "adder"}, ke)
 		assert.ErrorIs(t, err, ErrWrongKind)
-		assert.Equal(t, "wrong_kind", Code(err))
-		// The wrong kind explains the missing Greeter; it is not listed.
-		assert.NotErrorIs(t, err, ErrSymbolMissing)
 		t.Log(err)
 	})
 	t.Run("manifest of the kind, symbol missing", func(t *testing.T) {
 		writeKindManifest(t, so, "loadertest/initexit", "greeter", nil)
 		_, err := l.ReloadKind(so, greeterKind)
-		assert.ErrorIs(t, err, ErrSymbolMissing)
+		assert.Equal(t, []string{"symbol_missing PluginManifest", "symbol_missing Greeter"}, findingCodes(err))
 	})
 	t.Run("function where a variable is declared", func(t *testing.T) {
 		writeKindManifest(t, so, "loadertest/initexit", "exiter", nil)
 		_, err := l.LoadKind(so, Kind{Name: "exiter", Symbols: []KindSymbol{{Name: "F"}}})
+		assert.Equal(t, []string{"symbol_missing PluginManifest", "symbol_type F"}, findingCodes(err))
 		var te *SymbolTypeError
 		require.ErrorAs(t, err, &te)
 		assert.Equal(t, &SymbolTypeError{Plugin: so, Symbol: "F", Want: "an exported variable", Got: "an exported function"}, te)
-		assert.Equal(t, "symbol_type", Code(err))
 		t.Log(err)
 	})
 	requireNotRecorded(t, so)
+}
+
+// findingCodes lists the codes of err's findings, root cause first, each
+// symbol finding with its symbol.
+func findingCodes(err error) []string {
+	var out []string
+	for _, f := range Findings(err) {
+		c := Code(f)
+		var sm *SymbolMissingError
+		var st *SymbolTypeError
+		switch {
+		case errors.As(f, &sm):
+			c += " " + sm.Symbol
+		case errors.As(f, &st):
+			c += " " + st.Symbol
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func TestLoadKind(t *testing.T) {
@@ -154,22 +175,24 @@ func TestLoadKind(t *testing.T) {
 // TestCheckKindExportsUnreadable covers a file whose export table could not
 // be read, which no real plugin gives: it must be refused, not opened.
 func TestCheckKindExportsUnreadable(t *testing.T) {
-	errs := checkKind("x.so", nil, &elfFacts{}, &greeterKind)
+	errs := checkExports("x.so", &elfFacts{}, &greeterKind)
 	require.Len(t, errs, 1)
 	var missing *SymbolMissingError
 	require.ErrorAs(t, errs[0], &missing)
 	assert.True(t, missing.ExportsUnreadable)
-	assert.Equal(t, pluginapi.GreeterSymbol, missing.Symbol)
+	assert.Equal(t, pluginapi.ManifestSymbol, missing.Symbol)
 	assert.ErrorIs(t, errs[0], ErrSymbolMissing)
 	assert.Contains(t, errs[0].Error(), "x.so")
 	assert.Contains(t, errs[0].Error(), "export table could not be read")
 
-	// A kind that needs no symbols needs no export table; a manifest of the
-	// right kind is not enough without one.
-	assert.Empty(t, checkKind("x.so", nil, &elfFacts{}, &Kind{Name: "greeter"}))
-	bm := &BuildManifest{Kind: "greeter"}
-	assert.Len(t, checkKind("x.so", bm, &elfFacts{}, &greeterKind), 1)
-	assert.Empty(t, checkKind("x.so", bm, &elfFacts{ExportsIn: ".dynsym", Exports: []Export{{Name: "Greeter", Kind: "var"}}}, &greeterKind))
+	// Every plugin needs PluginManifest, a kind its own symbols too.
+	manifestOnly := &elfFacts{ExportsIn: ".dynsym", Exports: []Export{{Name: pluginapi.ManifestSymbol, Kind: "var"}}}
+	assert.Empty(t, checkExports("x.so", manifestOnly, nil))
+	assert.Empty(t, checkExports("x.so", manifestOnly, &Kind{Name: "greeter"}))
+	assert.Len(t, checkExports("x.so", manifestOnly, &greeterKind), 1)
+	both := &elfFacts{ExportsIn: ".dynsym", Exports: []Export{{Name: "Greeter", Kind: "var"}, {Name: pluginapi.ManifestSymbol, Kind: "var"}}}
+	assert.Empty(t, checkExports("x.so", both, &greeterKind))
+	assert.Len(t, checkExports("x.so", &elfFacts{ExportsIn: ".dynsym", Exports: []Export{{Name: "Greeter", Kind: "var"}}}, &greeterKind), 1)
 }
 
 func TestKindErrorMessages(t *testing.T) {

@@ -107,8 +107,9 @@ func (l *Loader) load(path string, supersede bool, kind *Kind) (*Plugin, error) 
 	defer st.close()
 	tm.Stage = time.Since(start)
 	start = time.Now()
-	bm, bmErr := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	a := precheck(st, bm, bmErr, &cfg, kind)
+	sc := readSidecars(path, &cfg)
+	bm := sc.manifest
+	a := precheck(st, sc, &cfg, kind)
 	if err := a.err(path); err != nil {
 		return nil, err
 	}

@@ -198,7 +198,8 @@ func ParseBuildManifest(data []byte) (*BuildManifest, error) {
 // few hundred bytes.
 const maxManifestSize = 1 << 20
 
-// readBuildManifest reads the manifest at path. A missing file is a
+// readBuildManifest reads the manifest at path, and returns it with its
+// exact bytes, which a signature covers. A missing file is a
 // *ManifestError with Kind ErrManifestMissing, one that is not a regular
 // file Kind ErrNotRegular (refused before it is opened, as plugin files
 // are: a named pipe there would block the read forever), anything else
@@ -206,61 +207,67 @@ const maxManifestSize = 1 << 20
 // maxManifestSize included. The file must pass the same permission check
 // as plugins unless skipPermissions is set, because it vouches for the
 // plugin's checksum.
-func readBuildManifest(path string, skipPermissions bool) (*BuildManifest, error) {
-	missing := func() error { return &ManifestError{Path: path, Kind: ErrManifestMissing} }
-	invalid := func(err error) error { return &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err} }
-	// fileErr types an error of statRegular or openRegular.
-	fileErr := func(err error) error {
-		var nr *notRegularError
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return missing()
-		case errors.As(err, &nr):
-			return &ManifestError{Path: path, Kind: ErrNotRegular, Err: err}
-		}
-		return invalid(err)
+func readBuildManifest(path string, skipPermissions bool) (*BuildManifest, []byte, error) {
+	data, err := readSidecar(path, maxManifestSize, skipPermissions)
+	var nr *notRegularError
+	var pe *PermissionError
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, &ManifestError{Path: path, Kind: ErrManifestMissing}
+	case errors.As(err, &nr):
+		return nil, nil, &ManifestError{Path: path, Kind: ErrNotRegular, Err: err}
+	case errors.As(err, &pe):
+		return nil, nil, err
+	default:
+		return nil, nil, &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err}
 	}
+	m, err := ParseBuildManifest(data)
+	if err != nil {
+		return nil, nil, &ManifestError{Path: path, Kind: ErrManifestInvalid, Err: err}
+	}
+	return m, data, nil
+}
+
+// readSidecar reads a small file that vouches for a plugin (its build
+// manifest, the manifest's signature) with the plugin file's care: never
+// opening what is not a regular file, checking permissions unless skipped,
+// noticing a swap between the check and the open, and reading at most
+// limit bytes even if the file grows. Its errors wrap fs.ErrNotExist, or are
+// a *notRegularError or *PermissionError, or say what else went wrong.
+func readSidecar(path string, limit int64, skipPermissions bool) ([]byte, error) {
 	checked, err := statRegular(path)
 	if err != nil {
 		if !skipPermissions && errors.Is(err, fs.ErrPermission) {
 			return nil, &PermissionError{Path: path, Reason: "is not accessible to the host: " + err.Error()}
 		}
-		return nil, fileErr(err)
+		return nil, err
 	}
 	if !skipPermissions {
 		if err := checkPermissions(path, checked); err != nil {
 			var fe *FileError
 			if errors.As(err, &fe) && errors.Is(err, ErrNotFound) {
-				return nil, missing()
+				return nil, fs.ErrNotExist // gone between the stat and the check
 			}
 			return nil, err
 		}
 	}
 	f, fi, err := openRegular(path)
 	if err != nil {
-		return nil, fileErr(err)
+		return nil, err
 	}
 	defer f.Close()
 	if !skipPermissions && !os.SameFile(checked, fi) {
 		return nil, &PermissionError{Path: path, Reason: "was replaced while it was being checked"}
 	}
-	if fi.Size() > maxManifestSize {
-		return nil, invalid(fmt.Errorf("%d bytes, larger than the limit of %d bytes for a build manifest", fi.Size(), maxManifestSize))
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, larger than the limit of %d bytes", fi.Size(), limit)
 	}
-	// The limit holds while reading too: the file may grow after the
-	// fstat.
-	data, err := io.ReadAll(io.LimitReader(f, maxManifestSize+1))
-	if err == nil && len(data) > maxManifestSize {
-		err = fmt.Errorf("grew past the limit of %d bytes for a build manifest while being read", maxManifestSize)
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("grew past the limit of %d bytes while being read", limit)
 	}
-	if err != nil {
-		return nil, invalid(err)
-	}
-	m, err := ParseBuildManifest(data)
-	if err != nil {
-		return nil, invalid(err)
-	}
-	return m, nil
+	return data, err
 }
 
 // ReadBuildManifest reads and validates the build manifest at path, with
@@ -269,5 +276,6 @@ func readBuildManifest(path string, skipPermissions bool) (*BuildManifest, error
 // opened, so a caller may read the manifests of every *.so in a folder, as
 // the host does to find plugins of a kind. See readBuildManifest.
 func ReadBuildManifest(path string) (*BuildManifest, error) {
-	return readBuildManifest(path, false)
+	m, _, err := readBuildManifest(path, false)
+	return m, err
 }

@@ -167,11 +167,13 @@ func TestReadAllowlist(t *testing.T) {
 }
 
 func TestCodeCoversEverySentinel(t *testing.T) {
-	seen := map[string]bool{}
-	for _, c := range codes {
-		assert.NotEqual(t, "unknown", Code(c.err))
-		assert.False(t, seen[c.code], "duplicate code %s", c.code)
-		seen[c.code] = true
+	for _, err := range []error{ErrNotFound, ErrUnsafePermissions, ErrTooLarge, ErrNotRegular, ErrNotExecutable,
+		ErrNotELF, ErrWrongArch, ErrNotGoPlugin, ErrToolchainMismatch, ErrBuildFlagsMismatch, ErrSharedDepMismatch,
+		ErrPackageMismatch, ErrManifestMissing, ErrManifestInvalid, ErrChecksumMismatch, ErrNotAllowlisted,
+		ErrAlreadyLoaded, ErrInitPanic, ErrOpen, ErrSymbolMissing, ErrSymbolType, ErrWrongKind, ErrAPIVersion,
+		ErrIdentity, ErrUnsigned, ErrUnknownKey, ErrBadSignature} {
+		assert.NotEqual(t, "unknown", Code(err), "%v", err)
+		assert.NotEmpty(t, Remedy(err), "%v", err)
 	}
 	assert.Equal(t, "", Code(nil))
 	assert.Equal(t, "unknown", Code(os.ErrClosed))

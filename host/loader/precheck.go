@@ -4,134 +4,216 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"example.com/plugkit/internal/elffacts"
+	"example.com/plugkit/pluginapi"
 )
 
 // analysis is the outcome of the pre-open check of one file.
 type analysis struct {
 	facts    *elfFacts      // nil when the file is not ELF
 	manifest *BuildManifest // nil when absent or invalid
-
-	// fatal stops the check: the file is not a plugin for this host at
-	// all, or not the bytes that were built, so comparing further says
-	// nothing useful.
-	fatal      error
-	mismatches []*Mismatch
-	packages   []string // packages whose hash differs from the host's
+	// findings are every independent reason to refuse the file, root
+	// cause first (see RefusedError).
+	findings []error
 	// hostHashesKnown tells whether the package comparison ran.
 	hostHashesKnown bool
-	// kind holds what LoadKind's checks found (checkKind).
-	kind []error
+	// signedBy is the ID of the key whose signature verified, "" if none.
+	signedBy string
 }
 
-// err folds the analysis into the one error a caller acts on. A plugin of
-// another kind, or without the kind's symbols, is the wrong file whatever
-// its build, so that comes first. The toolchain, flag and dependency
-// differences come next because they are the causes of package mismatches.
+// err folds the findings into the one error a caller acts on: nil, the
+// finding alone, or a *RefusedError listing them.
 func (a *analysis) err(path string) error {
-	if a.fatal != nil {
-		return a.fatal
+	switch len(a.findings) {
+	case 0:
+		return nil
+	case 1:
+		return a.findings[0]
 	}
-	errs := append([]error(nil), a.kind...)
-	if len(a.mismatches) > 0 {
-		errs = append(errs, &IncompatibleError{Path: path, Mismatches: a.mismatches})
-	}
-	if len(a.packages) > 0 {
-		errs = append(errs, &PackageMismatchError{Path: path, Package: a.packages[0], Others: a.packages[1:]})
-	}
-	if len(errs) == 1 {
-		return errs[0]
-	}
-	return errors.Join(errs...)
+	return &RefusedError{Path: path, Findings: a.findings}
+}
+
+// sidecar is a plugin's build manifest as read: parsed, its exact bytes,
+// or the error reading it.
+type sidecar struct {
+	manifest *BuildManifest
+	raw      []byte
+	err      error
+}
+
+func readSidecars(path string, cfg *Config) sidecar {
+	m, raw, err := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
+	return sidecar{m, raw, err}
 }
 
 // precheck runs every check that needs no plugin code on the bytes in st,
-// with the build manifest bm (nil if none) or the error reading it, and
-// LoadKind's checks when kind is not nil.
-func precheck(st *staged, bm *BuildManifest, bmErr error, cfg *Config, kind *Kind) *analysis {
+// with its build manifest, and LoadKind's checks when kind is not nil. It
+// runs them all, whatever an earlier one found, and leaves out only what an
+// earlier finding explains: the checks of a file that is not ELF, or not a
+// Go plugin, say nothing more about it, and package hashes differ whenever
+// the architecture, toolchain, flags or shared modules do.
+func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
+	bm := sc.manifest
 	a := &analysis{manifest: bm}
 	path := st.path
+	add := func(err error) { a.findings = append(a.findings, err) }
 
-	// Integrity first: a checksum failure means these are not the bytes
-	// that were built, so nothing else in the file is worth believing.
+	// The ELF format, the architecture and the build mode.
+	facts, err := readELF(path, st.data)
+	a.facts = facts
+	foreign := false // not a plugin for this host, whatever its manifest says
+	isPlugin := false
+	if err != nil {
+		add(err)
+		foreign = true
+	} else {
+		archErr := checkArch(path, facts, cfg.GOARCH)
+		if archErr != nil {
+			add(archErr)
+			foreign = true
+		}
+		if err := checkIsGoPlugin(path, facts); err != nil {
+			add(err)
+			foreign = true
+		} else {
+			isPlugin = true
+		}
+
+		// The toolchain, the flags and the shared modules.
+		var ms []*Mismatch
+		mismatch := func(kind error, field, want, got string) {
+			ms = append(ms, &Mismatch{Kind: kind, Field: field, Want: want, Got: got})
+		}
+		// The Go version the linker stamped into the file cannot be left
+		// out by a build system, unlike everything else in the build info.
+		if bi := facts.BuildInfo; bi == nil {
+			if isPlugin {
+				mismatch(ErrToolchainMismatch, "Go version (build info)", cfg.GoVersion, fmt.Sprintf("unknown (%v)", facts.BuildInfoErr))
+			}
+		} else {
+			if bi.GoVersion != cfg.GoVersion {
+				mismatch(ErrToolchainMismatch, "Go version (build info)", cfg.GoVersion, bi.GoVersion)
+				foreign = true
+			}
+			compareSettings(bi.Settings, cfg.BuildSettings, archErr != nil, mismatch)
+			compareDeps("build info", depVersions(bi.Deps), cfg.SharedDeps, mismatch)
+		}
+		if bm != nil {
+			if bm.GoVersion != cfg.GoVersion {
+				mismatch(ErrToolchainMismatch, "go_version (build manifest)", cfg.GoVersion, bm.GoVersion)
+			}
+			if cfg.BuildFlagsFingerprint != "" && bm.BuildFlagsFingerprint != cfg.BuildFlagsFingerprint {
+				mismatch(ErrBuildFlagsMismatch, "build_flags_fingerprint (build manifest)", cfg.BuildFlagsFingerprint, bm.BuildFlagsFingerprint)
+			}
+			if major(bm.PluginAPIVersion) != major(cfg.PluginAPIVersion) {
+				mismatch(ErrAPIVersion, "pluginapi_version (build manifest)", cfg.PluginAPIVersion, bm.PluginAPIVersion)
+			}
+			compareDeps("build manifest", bm.SharedDeps, cfg.SharedDeps, mismatch)
+			if facts.BuildInfo != nil && facts.BuildInfo.GoVersion != bm.GoVersion {
+				// The manifest is about another build than the file next to it.
+				mismatch(ErrManifestInvalid, "go_version (build manifest vs build info)", facts.BuildInfo.GoVersion, bm.GoVersion)
+			}
+		}
+		if len(ms) > 0 {
+			add(&IncompatibleError{Path: path, Mismatches: ms})
+		}
+
+		// The package hashes: the runtime's own test, made early. Every
+		// package both sides link must have the same fingerprint. Any
+		// finding above explains differences here, so they wait for it.
+		if host := hostPkgHashes(); host != nil {
+			a.hostHashesKnown = true
+			if len(a.findings) == 0 {
+				if pkgs := differingPackages(facts.PkgHashes, host); len(pkgs) > 0 {
+					add(&PackageMismatchError{Path: path, Package: pkgs[0], Others: pkgs[1:]})
+				}
+			}
+		}
+
+		// The exports: the identity symbol and the kind's, each as a
+		// function or a variable as declared, before any init can run.
+		if isPlugin {
+			// A plugin of another kind lacks this kind's symbols for that
+			// reason alone; the kind finding says so.
+			k := kind
+			if k != nil && bm != nil && bm.Kind != k.Name {
+				k = nil
+			}
+			for _, err := range checkExports(path, facts, k) {
+				add(err)
+			}
+		}
+	}
+
+	// The build manifest: present when required, readable, and of the kind
+	// asked for.
+	switch {
+	case sc.err != nil && (cfg.RequireBuildManifest || len(cfg.TrustedKeys) > 0 || !errors.Is(sc.err, ErrManifestMissing)):
+		add(sc.err)
+	case bm != nil && kind != nil && (kind.Name == "" || bm.Kind != kind.Name):
+		add(&KindError{Path: path, Want: kind.Name, Got: bm.Kind})
+	}
+
+	// The checksum: are these the bytes the manifest describes?
+	var sigErr error
+	if bm != nil && len(cfg.TrustedKeys) > 0 {
+		a.signedBy, sigErr = checkSignature(path, sc.raw, cfg)
+	}
+	if bm != nil && (bm.SHA256 != st.sha256 || bm.Size != st.size) {
+		add(&ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build manifest",
+			WantSHA256: bm.SHA256, GotSHA256: st.sha256, WantSize: bm.Size, GotSize: st.size,
+			Signed: a.signedBy != "", Foreign: foreign})
+	}
 	if cfg.Allowlist != nil {
 		if _, ok := cfg.Allowlist[st.sha256]; !ok {
-			a.fatal = &ChecksumError{Path: path, Kind: ErrNotAllowlisted, Source: "allowlist", GotSHA256: st.sha256, GotSize: st.size}
-			return a
-		}
-	}
-	switch {
-	case bmErr != nil && (cfg.RequireBuildManifest || !errors.Is(bmErr, ErrManifestMissing)):
-		a.fatal = bmErr
-		return a
-	case bm != nil && (bm.SHA256 != st.sha256 || bm.Size != st.size):
-		a.fatal = &ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build manifest",
-			WantSHA256: bm.SHA256, GotSHA256: st.sha256, WantSize: bm.Size, GotSize: st.size}
-		return a
-	}
-
-	facts, err := readELF(path, st.r)
-	if err != nil {
-		a.fatal = err
-		return a
-	}
-	a.facts = facts
-	if err := checkArch(path, facts, cfg.GOARCH); err != nil {
-		a.fatal = err
-		return a
-	}
-	if err := checkIsGoPlugin(path, facts); err != nil {
-		a.fatal = err
-		return a
-	}
-
-	add := func(kind error, field, want, got string) {
-		a.mismatches = append(a.mismatches, &Mismatch{Kind: kind, Field: field, Want: want, Got: got})
-	}
-
-	// The Go version the linker stamped into the file cannot be left out
-	// by a build system, unlike everything else in the build info.
-	if bi := facts.BuildInfo; bi == nil {
-		add(ErrToolchainMismatch, "Go version (build info)", cfg.GoVersion, fmt.Sprintf("unknown (%v)", facts.BuildInfoErr))
-	} else {
-		if bi.GoVersion != cfg.GoVersion {
-			add(ErrToolchainMismatch, "Go version (build info)", cfg.GoVersion, bi.GoVersion)
-		}
-		compareSettings(bi.Settings, cfg.BuildSettings, add)
-		compareDeps("build info", depVersions(bi.Deps), cfg.SharedDeps, add)
-	}
-
-	if bm != nil {
-		if bm.GoVersion != cfg.GoVersion {
-			add(ErrToolchainMismatch, "go_version (build manifest)", cfg.GoVersion, bm.GoVersion)
-		}
-		if cfg.BuildFlagsFingerprint != "" && bm.BuildFlagsFingerprint != cfg.BuildFlagsFingerprint {
-			add(ErrBuildFlagsMismatch, "build_flags_fingerprint (build manifest)", cfg.BuildFlagsFingerprint, bm.BuildFlagsFingerprint)
-		}
-		if major(bm.PluginAPIVersion) != major(cfg.PluginAPIVersion) {
-			add(ErrAPIVersion, "pluginapi_version (build manifest)", cfg.PluginAPIVersion, bm.PluginAPIVersion)
-		}
-		compareDeps("build manifest", bm.SharedDeps, cfg.SharedDeps, add)
-		if facts.BuildInfo != nil && facts.BuildInfo.GoVersion != bm.GoVersion {
-			// The manifest is about another build than the file next to it.
-			add(ErrManifestInvalid, "go_version (build manifest vs build info)", facts.BuildInfo.GoVersion, bm.GoVersion)
+			add(&ChecksumError{Path: path, Kind: ErrNotAllowlisted, Source: "allowlist", GotSHA256: st.sha256, GotSize: st.size})
 		}
 	}
 
-	if kind != nil {
-		a.kind = checkKind(path, bm, facts, kind)
-	}
-
-	// The runtime's own test, made early: every package both sides link
-	// must have the same fingerprint.
-	if host := hostPkgHashes(); host != nil {
-		a.hostHashesKnown = true
-		a.packages = differingPackages(facts.PkgHashes, host)
+	// The signature: does a trusted key vouch for the manifest?
+	if sigErr != nil {
+		add(sigErr)
 	}
 	return a
+}
+
+// checkExports checks the file's export table for the identity symbol
+// every plugin exports and, with a kind, for each of the kind's symbols.
+func checkExports(path string, facts *elfFacts, k *Kind) []error {
+	want := []KindSymbol{{Name: pluginapi.ManifestSymbol}}
+	if k != nil {
+		for _, s := range k.Symbols {
+			if s.Name != pluginapi.ManifestSymbol {
+				want = append(want, s)
+			}
+		}
+	}
+	if facts.ExportsIn == "" {
+		return []error{&SymbolMissingError{Plugin: path, Symbol: want[0].Name, ExportsUnreadable: true}}
+	}
+	exports := make(map[string]string, len(facts.Exports))
+	for _, e := range facts.Exports {
+		exports[e.Name] = e.Kind
+	}
+	var errs []error
+	for _, s := range want {
+		want := "var"
+		if s.Func {
+			want = "func"
+		}
+		got, ok := exports[s.Name]
+		switch {
+		case !ok:
+			errs = append(errs, &SymbolMissingError{Plugin: path, Symbol: s.Name})
+		case got != want:
+			errs = append(errs, &SymbolTypeError{Plugin: path, Symbol: s.Name, Want: describeExportKind(want), Got: describeExportKind(got)})
+		}
+	}
+	return errs
 }
 
 // checkArch compares the ELF header with the host's GOARCH.
@@ -158,14 +240,7 @@ func checkIsGoPlugin(path string, f *elfFacts) error {
 	notPlugin := func(detail string) error {
 		return &FormatError{Path: path, Kind: ErrNotGoPlugin, Detail: detail}
 	}
-	var buildmode string
-	if f.BuildInfo != nil {
-		for _, s := range f.BuildInfo.Settings {
-			if s.Key == "-buildmode" {
-				buildmode = s.Value
-			}
-		}
-	}
+	buildmode := elffacts.BuildSetting(f.BuildInfo, "-buildmode")
 	isGo := f.HasGoNote || f.BuildInfo != nil
 	switch {
 	case f.Type != elf.ET_DYN && isGo:
@@ -188,8 +263,9 @@ func checkIsGoPlugin(path string, f *elfFacts) error {
 
 // compareSettings compares the identity-relevant build settings, when both
 // sides recorded any. An unset boolean flag is recorded as absent, so absent
-// and "false" are the same.
-func compareSettings(plugin []debug.BuildSetting, host map[string]string, add func(kind error, field, want, got string)) {
+// and "false" are the same. With wrongArch, GOARCH is left out: the
+// architecture finding says it already.
+func compareSettings(plugin []debug.BuildSetting, host map[string]string, wrongArch bool, add func(kind error, field, want, got string)) {
 	if len(plugin) == 0 || len(host) == 0 {
 		return
 	}
@@ -204,6 +280,9 @@ func compareSettings(plugin []debug.BuildSetting, host map[string]string, add fu
 		return v
 	}
 	for _, k := range identitySettings {
+		if wrongArch && k == "GOARCH" {
+			continue
+		}
 		if norm(host[k]) != norm(got[k]) {
 			add(ErrBuildFlagsMismatch, "build setting "+k, host[k], got[k])
 		}
@@ -233,11 +312,11 @@ func major(v string) string {
 	return m
 }
 
-// precheckReader runs the pre-open check on an in-memory file, without
+// precheckBytes runs the pre-open check on an in-memory file, without
 // permission checks or build manifest, with LoadKind's checks when kind is
 // not nil: the fuzz target's entry point.
-func precheckReader(name string, r io.ReaderAt, size int64, sum string, cfg Config, kind *Kind) error {
+func precheckBytes(name string, data []byte, sum string, cfg Config, kind *Kind) error {
 	cfg = cfg.withDefaults()
-	st := &staged{path: name, r: r, size: size, sha256: sum}
-	return precheck(st, nil, nil, &cfg, kind).err(name)
+	st := &staged{path: name, data: data, size: int64(len(data)), sha256: sum}
+	return precheck(st, sidecar{err: &ManifestError{Path: name + BuildManifestSuffix, Kind: ErrManifestMissing}}, &cfg, kind).err(name)
 }

@@ -237,7 +237,8 @@ func TestManifestNotRegular(t *testing.T) {
 				var me *ManifestError
 
 				_, err := within(t, "ReadBuildManifest", func() (*BuildManifest, error) {
-					return readBuildManifest(manifest, skip)
+					m, _, err := readBuildManifest(manifest, skip)
+					return m, err
 				})
 				assertNotRegular(t, err, manifest, &me)
 				assert.Contains(t, err.Error(), "build manifest is not a regular file")
@@ -254,9 +255,9 @@ func TestManifestNotRegular(t *testing.T) {
 				in, err := within(t, "Inspect", func() (*Inspection, error) { return l.Inspect(so) })
 				require.NoError(t, err)
 				assert.False(t, in.Verdict.Compatible)
-				require.Len(t, in.Verdict.Problems, 1)
-				assert.Equal(t, "not_regular", in.Verdict.Problems[0].Code)
-				assert.Contains(t, in.Verdict.Problems[0].Message, manifest)
+				require.Len(t, in.Verdict.Findings, 1)
+				assert.Equal(t, "not_regular", in.Verdict.Findings[0].Code)
+				assert.Contains(t, in.Verdict.Findings[0].Message, manifest)
 				assert.Nil(t, in.BuildManifest)
 				assert.NotNil(t, in.ELF, "the plugin is still described")
 			})
@@ -308,8 +309,8 @@ func TestManifestTooLarge(t *testing.T) {
 	check(t, err)
 	in, err := within(t, "Inspect", func() (*Inspection, error) { return New(testConfig()).Inspect(so) })
 	require.NoError(t, err)
-	require.Len(t, in.Verdict.Problems, 1)
-	assert.Equal(t, "manifest_invalid", in.Verdict.Problems[0].Code)
+	require.Len(t, in.Verdict.Findings, 1)
+	assert.Equal(t, "manifest_invalid", in.Verdict.Findings[0].Code)
 
 	// At the limit, the size is fine and the content is what is wrong.
 	require.NoError(t, os.Truncate(manifest, maxManifestSize))

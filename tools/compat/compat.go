@@ -109,7 +109,7 @@ func Check(t *testing.T, p Plugin) {
 		for mod, version := range m.SharedDeps {
 			assert.Equal(t, buildconfig.SharedDeps[mod], version, "module %s", mod)
 		}
-		assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict.Problems)
+		assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict.Findings)
 	})
 
 	t.Run("exports match the kind", func(t *testing.T) {

@@ -1,8 +1,8 @@
 package bindgen
 
 import (
-	"debug/elf"
 	"errors"
+	"example.com/plugkit/internal/elffacts"
 	"flag"
 	"os"
 	"path/filepath"
@@ -69,9 +69,10 @@ func TestStrippedPlugin(t *testing.T) {
 // TestPclntabFallback reads functions the way a plugin without any ELF
 // symbol table is read.
 func TestPclntabFallback(t *testing.T) {
-	f, err := elf.Open(fixture(t, "basic"))
+	data, err := os.ReadFile(fixture(t, "basic"))
 	require.NoError(t, err)
-	defer f.Close()
+	f, err := elffacts.Open(data)
+	require.NoError(t, err)
 	st := &symbolTable{funcs: map[string]bool{}, vars: map[string]bool{}}
 	require.NoError(t, st.readPclntab(f))
 	names, isFunc := st.exports(fixturePkg + "basic")

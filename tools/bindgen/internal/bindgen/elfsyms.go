@@ -1,16 +1,16 @@
 package bindgen
 
 import (
-	"debug/buildinfo"
 	"debug/elf"
 	"debug/gosym"
 	"errors"
+	"example.com/plugkit/internal/elffacts"
 	"fmt"
 	"go/token"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // symbolTable is what the plugin file itself says about its exports. The
@@ -33,62 +33,52 @@ type symbolTable struct {
 	linkPath string
 }
 
-// thisPluginPath is the linker's symbol whose data is the plugin path.
-const thisPluginPath = "go:link.thispluginpath"
-
 // unnamedPluginPath is how the go command names a plugin built from files
 // rather than from a package: the pluginpath is "plugin/unnamed-" and a hash.
 var unnamedPluginPath = regexp.MustCompile(`^plugin/unnamed-[0-9a-f]+$`)
 
-// readSymbolTable reads the symbol names of a plugin file. It prefers
-// .symtab, which an unstripped build has; then .dynsym, which survives
-// stripping on Linux because the dynamic loader needs it; and last
-// .gopclntab, which only lists functions.
+// readSymbolTable reads the symbol names of a plugin file, through
+// internal/elffacts, as the host's loader does. It prefers .symtab, which an
+// unstripped build has; then .dynsym, which survives stripping on Linux
+// because the dynamic loader needs it; and last .gopclntab, which only lists
+// functions.
 func readSymbolTable(path string) (*symbolTable, error) {
-	f, err := elf.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNotPlugin, path, err)
 	}
-	defer f.Close()
-	if f.Type != elf.ET_DYN {
-		return nil, fmt.Errorf("%w: %s is an ELF %s, not a shared object", ErrNotPlugin, path, f.Type)
+	f, err := elffacts.Open(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrNotPlugin, path, err)
 	}
+	if t := f.ELF().Type; t != elf.ET_DYN {
+		return nil, fmt.Errorf("%w: %s is an ELF %s, not a shared object", ErrNotPlugin, path, t)
+	}
+	facts := f.Facts("")
 	st := &symbolTable{funcs: map[string]bool{}, vars: map[string]bool{}}
-	if bi, err := buildinfo.ReadFile(path); err == nil {
-		st.buildPath = bi.Path
-		for _, s := range bi.Settings {
-			if s.Key == "-buildmode" && s.Value != "plugin" {
-				return nil, fmt.Errorf("%w: %s was built with -buildmode=%s", ErrNotPlugin, path, s.Value)
-			}
+	if facts.BuildInfo != nil {
+		st.buildPath = facts.BuildInfo.Path
+		if m := elffacts.BuildSetting(facts.BuildInfo, "-buildmode"); m != "" && m != "plugin" {
+			return nil, fmt.Errorf("%w: %s was built with -buildmode=%s", ErrNotPlugin, path, m)
 		}
 	}
-	for _, read := range []struct {
-		name string
-		syms func() ([]elf.Symbol, error)
-	}{{".symtab", f.Symbols}, {".dynsym", f.DynamicSymbols}} {
-		syms, err := read.syms()
-		if errors.Is(err, elf.ErrNoSymbols) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: reading %s: %w", ErrNotPlugin, path, read.name, err)
-		}
+	// Only what the linker wrote, not the loader's guesses for stripped files.
+	st.linkPath = f.SymbolString(elffacts.Symtab, elffacts.ThisPluginPath)
+	for _, table := range []string{elffacts.Symtab, elffacts.Dynsym} {
+		syms, _ := f.Symbols(table)
 		for _, s := range syms {
-			if s.Section == elf.SHN_UNDEF || strings.HasPrefix(s.Name, "local.") {
+			if strings.HasPrefix(s.Name, "local.") {
 				continue
 			}
-			if s.Name == thisPluginPath && st.linkPath == "" {
-				st.linkPath = symbolString(f, s)
-			}
-			switch elf.ST_TYPE(s.Info) {
-			case elf.STT_FUNC:
+			switch {
+			case s.Func:
 				st.funcs[s.Name] = true
-			case elf.STT_OBJECT:
+			case s.Object:
 				st.vars[s.Name] = true
 			}
 		}
 		if len(st.funcs) > 0 {
-			st.source = read.name
+			st.source = table
 			return st, nil
 		}
 	}
@@ -99,16 +89,12 @@ func readSymbolTable(path string) (*symbolTable, error) {
 	return st, nil
 }
 
-func (st *symbolTable) readPclntab(f *elf.File) error {
-	pcln, text := f.Section(".gopclntab"), f.Section(".text")
+func (st *symbolTable) readPclntab(f *elffacts.File) error {
+	pcln, text := f.Section(".gopclntab"), f.ELF().Section(".text")
 	if pcln == nil || text == nil {
 		return errors.New("no .gopclntab section")
 	}
-	data, err := pcln.Data()
-	if err != nil {
-		return fmt.Errorf("reading .gopclntab: %w", err)
-	}
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(pcln, text.Addr))
 	if err != nil {
 		return fmt.Errorf("reading .gopclntab: %w", err)
 	}
@@ -194,21 +180,4 @@ func (st *symbolTable) candidatePaths() (sure []string, all []string) {
 		return unnamed, all
 	}
 	return nil, all
-}
-
-// symbolString returns a small data symbol's bytes as a string, or "" when
-// they are not in the file or not text.
-func symbolString(f *elf.File, s elf.Symbol) string {
-	if s.Size == 0 || s.Size > 4096 || int(s.Section) <= 0 || int(s.Section) >= len(f.Sections) {
-		return ""
-	}
-	sec := f.Sections[s.Section]
-	if sec.Type == elf.SHT_NOBITS || s.Value < sec.Addr || s.Value+s.Size > sec.Addr+sec.Size {
-		return ""
-	}
-	b := make([]byte, s.Size)
-	if _, err := sec.ReadAt(b, int64(s.Value-sec.Addr)); err != nil || !utf8.Valid(b) {
-		return ""
-	}
-	return string(b)
 }
