@@ -121,13 +121,18 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 		if len(ms) > 0 {
 			add(&IncompatibleError{Path: path, Mismatches: ms})
 		}
+		// explained: a finding so far makes package hashes differ.
+		explained := archErr != nil || !isPlugin
+		for _, m := range ms {
+			explained = explained || m.Kind != ErrManifestInvalid
+		}
 
 		// The package hashes: the runtime's own test, made early. Every
 		// package both sides link must have the same fingerprint. Any
 		// finding above explains differences here, so they wait for it.
 		if host := hostPkgHashes(); host != nil {
 			a.hostHashesKnown = true
-			if len(a.findings) == 0 {
+			if !explained {
 				if pkgs := differingPackages(facts.PkgHashes, host); len(pkgs) > 0 {
 					add(&PackageMismatchError{Path: path, Package: pkgs[0], Others: pkgs[1:]})
 				}
