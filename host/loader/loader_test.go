@@ -236,7 +236,13 @@ func TestLoadGood(t *testing.T) {
 	dir := t.TempDir()
 	so := copyFixture(t, "good", dir, "good.so")
 	writeManifest(t, so, "loadertest/good", nil)
-	l := New(testConfig())
+	// Signed, and loaded by a host in production mode: the process opens
+	// this plugin once, so this is where a signed plugin is opened.
+	key, pub := keyPair(t, "release")
+	sign(t, so, key)
+	cfg := testConfig()
+	cfg.TrustedKeys = []TrustedKey{pub}
+	l := New(cfg)
 
 	require.NoError(t, l.Precheck(so))
 	p, err := l.Load(so)

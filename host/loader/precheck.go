@@ -262,6 +262,10 @@ func checkIsGoPlugin(path string, f *elfFacts) error {
 		return notPlugin(fmt.Sprintf("a Go -buildmode=%s library", buildmode))
 	case !f.PluginMark:
 		return notPlugin("a Go shared object without plugin symbols (-buildmode=c-shared?)")
+	case len(f.PkgHashes) == 0:
+		// Every plugin exports its packages' fingerprints; without them the
+		// runtime's own check cannot be made before opening.
+		return notPlugin("a Go plugin whose .dynsym holds no package fingerprints: its dynamic symbol table is damaged or missing")
 	}
 	return nil
 }
