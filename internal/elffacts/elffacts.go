@@ -489,4 +489,3 @@ func BuildSetting(bi *debug.BuildInfo, key string) string {
 	}
 	return ""
 }
-
