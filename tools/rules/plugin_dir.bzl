@@ -65,16 +65,19 @@ if [[ $dest != /* && -n ${{BUILD_WORKING_DIRECTORY:-}} ]]; then
 	dest=$BUILD_WORKING_DIRECTORY/$dest
 fi
 # The offline launcher (tools/bazel) runs Bazel in a root of its own that
-# sees the workspace and the output base only: anything else would be
-# written inside that root, where nobody looks.
-if [[ -n ${{PLUGKIT_IN_OFFLINE_ROOT:-}} && -n ${{BUILD_WORKSPACE_DIRECTORY:-}} ]]; then
-	case $dest/ in
-	"$BUILD_WORKSPACE_DIRECTORY"/* | "$HOME"/.cache/bazel/*) ;;
-	*)
-		echo "install: $dest is outside the workspace, and tools/bazel runs Bazel in its offline root, which sees only the workspace and the output base; install into a folder under $BUILD_WORKSPACE_DIRECTORY and move it from there, or use a Bazel installed on this machine" >&2
+# sees the host's folders but the system ones (PLUGKIT_SHARED_DIRS): a
+# folder under /usr, /etc, /var or /opt would be written inside that root,
+# where nobody looks.
+if [[ -n ${{PLUGKIT_IN_OFFLINE_ROOT:-}} ]]; then
+	shared=0
+	IFS=: read -r -a dirs <<<"${{PLUGKIT_SHARED_DIRS:-}}:${{BUILD_WORKSPACE_DIRECTORY:-}}:$HOME/.cache/bazel"
+	for d in "${{dirs[@]}}"; do
+		[[ -n $d && $dest/ == "$d"/* ]] && shared=1
+	done
+	if [[ $shared == 0 ]]; then
+		echo "install: $dest is in a system folder, and tools/bazel runs Bazel in its offline root, which has system folders of its own; install under one of ${{PLUGKIT_SHARED_DIRS//:/, }} and move it from there, or use a Bazel installed on this machine" >&2
 		exit 2
-		;;
-	esac
+	fi
 fi
 runfiles=${{RUNFILES_DIR:-$0.runfiles}}
 while read -r rel src; do
