@@ -35,6 +35,7 @@ func newLoader() *loader.Loader {
 		cfg.SharedDeps = buildconfig.SharedDeps
 		cfg.RequireBuildManifest = true
 	}
+	cfg.TrustedKeys = trustedKeys
 	return loader.New(cfg)
 }
 
@@ -255,8 +256,14 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 	} else {
 		fmt.Fprintf(tw, "verdict:\trefused\n")
 	}
-	for _, p := range in.Verdict.Findings {
-		fmt.Fprintf(tw, "  %s\t%s\n", p.Code, p.Message)
+	for _, f := range in.Verdict.Findings {
+		fmt.Fprintf(tw, "  %s\t%s\n", f.Code, strings.TrimSuffix(f.Message, "; "+f.Remedy))
+		if f.Remedy != "" {
+			fmt.Fprintf(tw, "  \tremedy: %s\n", f.Remedy)
+		}
+	}
+	if in.Verdict.SignedBy != "" {
+		fmt.Fprintf(tw, "  signed\tby trusted key %s\n", in.Verdict.SignedBy)
 	}
 	for _, n := range in.Verdict.Notes {
 		fmt.Fprintf(tw, "  note\t%s\n", n)

@@ -110,6 +110,7 @@ func usage(w io.Writer) {
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.String("trust", "", "production mode: a file of trusted public keys (tools/sign keygen writes one); every plugin's build manifest must be signed by one of them (default $PLUGKIT_TRUSTED_KEYS; none: development mode, signatures not checked)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: host %s\n\nflags:\n", synopsis)
 		fs.PrintDefaults()
@@ -128,6 +129,27 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	if fs.NArg() > maxArgs {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args()[maxArgs:])
 	}
+	return readTrust(fs)
+}
+
+// trustedKeys are the keys of the production configuration, set by --trust
+// or PLUGKIT_TRUSTED_KEYS; none is development mode. newLoader uses them.
+var trustedKeys []loader.TrustedKey
+
+func readTrust(fs *flag.FlagSet) error {
+	trustedKeys = nil
+	path := os.Getenv("PLUGKIT_TRUSTED_KEYS")
+	if f := fs.Lookup("trust"); f != nil && f.Value.String() != "" {
+		path = f.Value.String()
+	}
+	if path == "" {
+		return nil
+	}
+	keys, err := loader.ReadTrustedKeys(userPath(path))
+	if err != nil {
+		return fmt.Errorf("%w: --trust: %v", errUsage, err)
+	}
+	trustedKeys = keys
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"example.com/plugkit/internal/elffacts"
@@ -64,7 +65,7 @@ func describeArch(goarch string, m elf.Machine, c elf.Class, o binary.ByteOrder)
 func readELF(name string, data []byte) (*elfFacts, error) {
 	f, err := elffacts.Open(data)
 	if err != nil {
-		return nil, &FormatError{Path: name, Kind: ErrNotELF, Detail: err.Error()}
+		return nil, &FormatError{Path: name, Kind: ErrNotELF, Detail: strings.TrimPrefix(err.Error(), elffacts.ErrFormat.Error()+": ")}
 	}
 	return factsOf(name, f)
 }
