@@ -189,6 +189,18 @@ for host in //host //host:static; do
 done
 # The scaffolded plugin, run as its own executable.
 expect "Bonjour l'univers" //host -- greet --isolated --lang=french
+# The signed path (docs/signing.md), in a folder outside the workspace: install,
+# make a key, and greet in production mode, refused until the plugins are signed.
+run_quiet() { bazel_in_copy run --config=ci "$@" >"$work/run.log" 2>&1 || { tail -n 20 "$work/run.log" >&2; fail "bazel run $*"; }; }
+run_quiet //plugins:install -- "$work/installed"
+run_quiet //tools/sign -- keygen --comment=fork_test "$work/ci"
+if bazel_in_copy run --config=ci //host -- greet --lang=french --plugins="$work/installed" --trust="$work/ci.pub" >"$work/run.log" 2>&1; then
+	fail "greet --trust with unsigned plugins" "it greeted"
+fi
+grep -q "plugin build manifest not signed" "$work/run.log" || fail "greet --trust with unsigned plugins" "$(tail -n 3 "$work/run.log")"
+say "bazel run //host -- greet --trust: unsigned plugins refused"
+run_quiet //tools/sign -- sign --key="$work/ci.key" "$work/installed"
+expect "Bonjour l'univers" //host -- greet --lang=french --plugins="$work/installed" --trust="$work/ci.pub"
 # println writes to standard error; the host's own output is empty.
 for host in //host //host:static; do
 	got=$(bazel_in_copy run --config=ci "$host" -- log --level=warn --msg=disk 2>&1 | grep '^syslog' || true)
@@ -196,4 +208,4 @@ for host in //host //host:static; do
 	say "bazel run $host -- log: $got"
 done
 secs=$(($(date +%s) - started))
-echo "fork_test: OK: the fork as $module ($name), its example plugins replaced by scaffolded ones, passes all $passed tests of tools/bazel test //..., and both hosts greet and log through the new plugins (in-process, isolated and linked in), in $secs s"
+echo "fork_test: OK: the fork as $module ($name), its example plugins replaced by scaffolded ones, passes all $passed tests of tools/bazel test //..., and both hosts greet and log through the new plugins (in-process, isolated, linked in, and signed in a folder outside the workspace), in $secs s"
