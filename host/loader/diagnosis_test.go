@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"example.com/plugkit/internal/elffacts"
 	"example.com/plugkit/internal/signing"
 )
 
@@ -361,4 +362,29 @@ func TestReadTrustedKeys(t *testing.T) {
 
 	_, err = ReadTrustedKeys(mkfifo(t, filepath.Join(dir, "fifo.pub")))
 	assert.ErrorContains(t, err, "named pipe")
+}
+
+// TestDynsymIndexAgreesWithScan: the .gnu.hash lookups the host's package
+// check uses find exactly what a scan of .dynsym finds, in this test binary
+// (which imports "plugin") and in a Bazel-built plugin.
+func TestDynsymIndexAgreesWithScan(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	for _, path := range []string{exe, fixture(t, "good")} {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		f, err := elffacts.Open(data)
+		require.NoError(t, err)
+		scanned := f.PkgHashes()
+		require.NotEmpty(t, scanned, path)
+		x := f.DynsymIndex()
+		require.NotNil(t, x, "%s has a .gnu.hash table", path)
+		for pkg, want := range scanned {
+			got, ok := x.PkgHash(pkg)
+			assert.True(t, ok, "%s: %s", path, pkg)
+			assert.Equal(t, want, got, "%s: %s", path, pkg)
+		}
+		_, ok := x.PkgHash("example.com/no/such/package")
+		assert.False(t, ok)
+	}
 }

@@ -82,10 +82,27 @@ func factsOf(name string, f *elffacts.File) (facts *elfFacts, err error) {
 	return f.Facts(pluginapi.ManifestSymbol), nil
 }
 
+// pkgHashes answers a package's fingerprint in one side of a comparison.
+type pkgHashes interface {
+	Hash(pkg string) (string, bool)
+}
+
+// hashMap is a pkgHashes read in full: a plugin's, or those of the plugins
+// loaded so far.
+type hashMap map[string]string
+
+func (m hashMap) Hash(pkg string) (string, bool) {
+	h, ok := m[pkg]
+	return h, ok
+}
+
 // hostPkgHashes returns the package fingerprints the running executable
 // exports (present because it imports "plugin"), or nil if it cannot be
-// read. It reads the executable once per process, and only its .dynsym.
-var hostPkgHashes = sync.OnceValue(func() (hashes map[string]string) {
+// read. The executable is mapped once per process and stays mapped; a
+// package is looked up through its .gnu.hash table, as the dynamic linker
+// would, so a check costs a few probes per package the plugin links rather
+// than a scan of the host's tens of thousands of dynamic symbols.
+var hostPkgHashes = sync.OnceValue(func() (hashes pkgHashes) {
 	defer func() {
 		if recover() != nil {
 			hashes = nil
@@ -99,13 +116,32 @@ var hostPkgHashes = sync.OnceValue(func() (hashes map[string]string) {
 	if err != nil {
 		return nil
 	}
-	defer release()
 	f, err := elffacts.Open(data)
 	if err != nil {
+		release()
 		return nil
 	}
+	if x := f.DynsymIndex(); x != nil {
+		if _, ok := x.PkgHash("runtime"); ok {
+			return safeIndex{x}
+		}
+	}
+	defer release()
 	if h := f.PkgHashes(); len(h) > 0 {
-		return h
+		return hashMap(h)
 	}
 	return nil
 })
+
+// safeIndex turns a panic of a lookup (a damaged executable) into "not
+// found".
+type safeIndex struct{ x *elffacts.Index }
+
+func (s safeIndex) Hash(pkg string) (h string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			h, ok = "", false
+		}
+	}()
+	return s.x.PkgHash(pkg)
+}

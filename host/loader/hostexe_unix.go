@@ -22,7 +22,17 @@ func mapHostExecutable(path string) ([]byte, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	return mapFile(f, fi.Size())
+}
+
+// mapFile maps the first size bytes of f read-only. Only files nobody else
+// can change are mapped: the host's executable and the loader's private
+// copies.
+func mapFile(f *os.File, size int64) ([]byte, func(), error) {
+	if size == 0 {
+		return nil, func() {}, nil
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return nil, nil, err
 	}

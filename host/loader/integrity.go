@@ -136,23 +136,25 @@ func checkOwnerAndMode(path, subject string, fi fs.FileInfo, isDir bool) error {
 	return nil
 }
 
-// staged is a plugin file read once: its bytes, their digest, and the
-// private copy of them that plugin.Open gets.
+// staged is a plugin file read once: its digest, and the bytes digested,
+// which every check reads: the private copy that plugin.Open gets, mapped,
+// or for inspection the file read into memory.
 type staged struct {
 	path   string // the path the caller gave
 	sha256 string
 	size   int64
-	data   []byte // every check reads these bytes, and only these
+	data   []byte
 	copy   string // the private copy to give plugin.Open; "" for inspection
 	close  func()
 }
 
-// stage reads the plugin at path once, into memory, after checking its
-// permissions unless skipped, and hashes those bytes. With private set it
-// writes the same bytes to a new 0500 file in a new 0700 folder under
-// tempDir, for plugin.Open: the bytes checked are then the bytes opened,
-// even if the original is replaced or rewritten meanwhile, and the file is
-// read once however many checks look at it. The caller must call close.
+// stage reads the plugin at path once, after checking its permissions
+// unless skipped, and hashes what it reads. With private set it writes the
+// same bytes, as they are read, to a new 0500 file in a new 0700 folder
+// under tempDir, for plugin.Open, and the checks read that copy (mapped, so
+// only the pages they look at are touched): the bytes checked are the bytes
+// opened even if the original is replaced or rewritten meanwhile, since
+// nobody else can write the copy. The caller must call close.
 //
 // A file that is not a regular file is refused first, before the
 // permission check (a device such as /dev/null is writable by all, which
@@ -179,14 +181,13 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	if fi.Size() > cfg.MaxSize {
 		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: fmt.Errorf("%d bytes, limit %d", fi.Size(), cfg.MaxSize)}
 	}
-	data, err := readBounded(src, fi.Size(), cfg.MaxSize)
-	if err != nil {
-		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: err}
-	}
-	sum := sha256.Sum256(data)
-	st := &staged{path: path, sha256: hex.EncodeToString(sum[:]), size: int64(len(data)), data: data, close: func() {}}
 	if !private {
-		return st, nil
+		data, err := readBounded(src, fi.Size(), cfg.MaxSize)
+		if err != nil {
+			return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: err}
+		}
+		sum := sha256.Sum256(data)
+		return &staged{path: path, sha256: hex.EncodeToString(sum[:]), size: int64(len(data)), data: data, close: func() {}}, nil
 	}
 
 	dir, err := os.MkdirTemp(cfg.TempDir, "plugkit-loader-")
@@ -197,21 +198,89 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	// Keep the base name: the runtime names the plugin after it in its own
 	// messages.
 	dst := filepath.Join(dir, filepath.Base(path))
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o500)
-	if err == nil {
-		_, err = out.Write(data)
-		// No fsync: the copy lives as long as this process's use of it,
-		// and dlopen reads it through the same page cache.
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
+	out, err := os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o500)
+	if err != nil {
+		cleanup()
+		return nil, &OpenError{Path: path, Err: fmt.Errorf("creating the private copy: %w", err)}
 	}
+	// No fsync: the copy lives as long as this process's use of it, and
+	// dlopen reads it through the same page cache.
+	sum, data, unmap, err := copyHashing(out, src, fi.Size())
+	out.Close()
 	if err != nil {
 		cleanup()
 		return nil, &OpenError{Path: path, Err: fmt.Errorf("writing the private copy: %w", err)}
 	}
-	st.copy, st.close = dst, cleanup
-	return st, nil
+	n := int64(len(data))
+	return &staged{
+		path:   path,
+		sha256: sum,
+		size:   n,
+		data:   data,
+		copy:   dst,
+		close:  func() { unmap(); cleanup() },
+	}, nil
+}
+
+// copyChunk is the unit copyHashing copies before handing it to the hash:
+// large enough for few system calls and wake-ups, small enough that the
+// hash starts early.
+const copyChunk = 512 << 10
+
+// copyHashing copies the first size bytes of src to dst, maps dst, and
+// hashes the copy from the mapping: the bytes hashed are the bytes dlopen
+// maps, and nobody else can write them. The kernel copies (copy_file_range
+// where the file systems allow it, no user-space buffer), and the hash runs
+// on a goroutine of its own a chunk behind, so on a machine with two cores
+// the copy costs little more than the hash alone, which is the cost every
+// reader of the file pays. A src shorter than size (it shrank since its
+// fstat) gives a shorter copy; one that grew is read only up to size, the
+// size checked against MaxSize.
+func copyHashing(dst, src *os.File, size int64) (sum string, data []byte, unmap func(), err error) {
+	if err := dst.Truncate(size); err != nil {
+		return "", nil, nil, err
+	}
+	data, unmap, err = mapFile(dst, size)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	copied := make(chan int64, int(size/copyChunk)+2)
+	hashed := make(chan string, 1)
+	go func() {
+		h := sha256.New()
+		var at int64
+		for end := range copied {
+			h.Write(data[at:end])
+			at = end
+		}
+		hashed <- hex.EncodeToString(h.Sum(nil))
+	}()
+	var n int64
+	for n < size {
+		k, cerr := dst.ReadFrom(io.LimitReader(src, min(copyChunk, size-n)))
+		n += k
+		if k > 0 {
+			copied <- n
+		}
+		if cerr != nil {
+			err = cerr
+			break
+		}
+		if k == 0 {
+			break // shrank
+		}
+	}
+	close(copied)
+	sum = <-hashed
+	if err == nil && n < size {
+		data = data[:n]
+		err = dst.Truncate(n)
+	}
+	if err != nil {
+		unmap()
+		return "", nil, nil, err
+	}
+	return sum, data, unmap, nil
 }
 
 // readBounded reads all of r, which fstat said holds size bytes, in one

@@ -179,7 +179,7 @@ func claim(path, sum, ppath string, hashes map[string]string) (e *entry, existin
 			return nil, false, &AlreadyLoadedError{Path: path, PluginPath: ppath, LoadedFrom: e.path, LoadedSHA256: e.sha256, GotSHA256: sum}
 		}
 	}
-	if pkgs := differingPackages(hashes, registry.pkgHashes); len(pkgs) > 0 {
+	if pkgs := differingPackages(hashes, hashMap(registry.pkgHashes)); len(pkgs) > 0 {
 		return nil, false, &PackageMismatchError{Path: path, Package: pkgs[0], Others: pkgs[1:], LoadedPlugins: true}
 	}
 	e = &entry{done: make(chan struct{}), path: path, sha256: sum, ppath: ppath, hashes: hashes}
@@ -226,7 +226,11 @@ func settle(e *entry, p *Plugin, err error, nameless bool) {
 		// part in the dynamic linking of later plugins.
 		host := hostPkgHashes()
 		for pkg, h := range e.hashes {
-			if _, inHost := host[pkg]; !inHost {
+			inHost := false
+			if host != nil {
+				_, inHost = host.Hash(pkg)
+			}
+			if !inHost {
 				if _, seen := registry.pkgHashes[pkg]; !seen {
 					registry.pkgHashes[pkg] = h
 				}
@@ -238,10 +242,10 @@ func settle(e *entry, p *Plugin, err error, nameless bool) {
 
 // differingPackages lists, sorted, the packages whose fingerprint in
 // plugin differs from the one in loaded.
-func differingPackages(plugin, loaded map[string]string) []string {
+func differingPackages(plugin map[string]string, loaded pkgHashes) []string {
 	var out []string
 	for pkg, h := range plugin {
-		if lh, ok := loaded[pkg]; ok && lh != h {
+		if lh, ok := loaded.Hash(pkg); ok && lh != h {
 			out = append(out, pkg)
 		}
 	}

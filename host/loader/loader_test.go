@@ -459,14 +459,11 @@ func TestPackageMismatchBeforeOpen(t *testing.T) {
 		t.Skip("the test binary exports no package hashes")
 	}
 	const pkg = "example.com/plugkit/pluginapi"
-	require.Contains(t, host, pkg)
-	fake := map[string]string{}
-	for k, v := range host {
-		fake[k] = v
-	}
-	fake[pkg] = "0000000000000000"
+	_, ok := host.Hash(pkg)
+	require.True(t, ok, pkg)
+	fake := fakeHashes{host, pkg}
 	saved := hostPkgHashes
-	hostPkgHashes = func() map[string]string { return fake }
+	hostPkgHashes = func() pkgHashes { return fake }
 	t.Cleanup(func() { hostPkgHashes = saved })
 
 	err := New(testConfig()).Precheck(so)
@@ -496,6 +493,19 @@ func TestPackageMismatchWithLoadedPlugin(t *testing.T) {
 func TestDifferingPackages(t *testing.T) {
 	assert.Equal(t, []string{"a", "c"}, differingPackages(
 		map[string]string{"c": "1", "a": "1", "b": "1", "only-plugin": "1"},
-		map[string]string{"a": "2", "b": "1", "c": "2", "only-host": "1"}))
-	assert.Empty(t, differingPackages(nil, map[string]string{"a": "1"}))
+		hashMap{"a": "2", "b": "1", "c": "2", "only-host": "1"}))
+	assert.Empty(t, differingPackages(nil, hashMap{"a": "1"}))
+}
+
+// fakeHashes is the host's package hashes with one package's changed.
+type fakeHashes struct {
+	host pkgHashes
+	pkg  string
+}
+
+func (f fakeHashes) Hash(pkg string) (string, bool) {
+	if pkg == f.pkg {
+		return "0000000000000000", true
+	}
+	return f.host.Hash(pkg)
 }

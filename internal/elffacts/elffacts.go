@@ -489,3 +489,98 @@ func BuildSetting(bi *debug.BuildInfo, key string) string {
 	}
 	return ""
 }
+
+// Index finds .dynsym symbols by name through the file's .gnu.hash table,
+// the one the dynamic linker uses: a few probes per name, where a scan of
+// a host's .dynsym reads tens of thousands of names.
+type Index struct {
+	f       *File
+	syms    []byte
+	strs    []byte
+	buckets []byte // nbuckets uint32
+	chain   []byte // uint32 per symbol from symOffset
+	nbucket uint32
+	symOff  uint32
+}
+
+// DynsymIndex returns the file's .gnu.hash index, or nil when it has none
+// or it is malformed; callers then scan.
+func (f *File) DynsymIndex() *Index {
+	if f.ef.Class != elf.ELFCLASS64 {
+		return nil
+	}
+	var hs, ds *elf.Section
+	for _, s := range f.ef.Sections {
+		switch s.Type {
+		case elf.SHT_GNU_HASH:
+			hs = s
+		case elf.SHT_DYNSYM:
+			ds = s
+		}
+	}
+	if hs == nil || ds == nil || int(ds.Link) <= 0 || int(ds.Link) >= len(f.ef.Sections) {
+		return nil
+	}
+	h, syms, strs := f.sectionBytes(hs), f.sectionBytes(ds), f.sectionBytes(f.ef.Sections[ds.Link])
+	if len(h) < 16 || syms == nil || strs == nil {
+		return nil
+	}
+	o := f.ef.ByteOrder
+	nbucket, symOff, bloomSize := o.Uint32(h), o.Uint32(h[4:]), o.Uint32(h[8:])
+	at := 16 + uint64(bloomSize)*8
+	end := at + uint64(nbucket)*4
+	if nbucket == 0 || end > uint64(len(h)) {
+		return nil
+	}
+	return &Index{f: f, syms: syms, strs: strs, buckets: h[at:end], chain: h[end:], nbucket: nbucket, symOff: symOff}
+}
+
+func gnuHash(name string) uint32 {
+	h := uint32(5381)
+	for i := 0; i < len(name); i++ {
+		h = h*33 + uint32(name[i])
+	}
+	return h
+}
+
+// lookup returns the defined symbol name, if the table has it.
+func (x *Index) lookup(name string) (rawSymbol, bool) {
+	o := x.f.ef.ByteOrder
+	h := gnuHash(name)
+	idx := o.Uint32(x.buckets[(h%x.nbucket)*4:])
+	if idx < x.symOff {
+		return rawSymbol{}, false
+	}
+	for {
+		ci := uint64(idx-x.symOff) * 4
+		if ci+4 > uint64(len(x.chain)) || uint64(idx+1)*24 > uint64(len(x.syms)) {
+			return rawSymbol{}, false
+		}
+		h2 := o.Uint32(x.chain[ci:])
+		if h|1 == h2|1 {
+			e := x.syms[uint64(idx)*24:]
+			off := uint64(o.Uint32(e))
+			if off+uint64(len(name)) < uint64(len(x.strs)) && string(x.strs[off:off+uint64(len(name))]) == name && x.strs[off+uint64(len(name))] == 0 {
+				s := rawSymbol{name: x.strs[off : off+uint64(len(name))], info: e[4], shndx: elf.SectionIndex(o.Uint16(e[6:])), value: o.Uint64(e[8:]), size: o.Uint64(e[16:])}
+				return s, s.defined()
+			}
+		}
+		if h2&1 != 0 {
+			return rawSymbol{}, false
+		}
+		idx++
+	}
+}
+
+// PkgHash returns the fingerprint of package pkg, as PkgHashes would.
+func (x *Index) PkgHash(pkg string) (string, bool) {
+	s, ok := x.lookup(PkgHashPrefix + pkg)
+	if !ok {
+		return "", false
+	}
+	b := x.f.symbolData(&s, 64)
+	if b == nil {
+		return "", false
+	}
+	return hex.EncodeToString(b), true
+}
