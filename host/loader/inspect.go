@@ -101,7 +101,7 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 	a := precheck(st, sc, &cfg, nil)
 	findings = append(findings, Findings(a.err(path))...)
 
-	in := &Inspection{Path: path, SHA256: st.sha256, Size: st.size, BuildManifest: bm, Exports: []Export{}}
+	in := &Inspection{Path: path, SHA256: st.digest(), Size: st.size, BuildManifest: bm, Exports: []Export{}}
 	if f := a.facts; f != nil {
 		in.ELF = &ELFSummary{Class: f.Class.String(), Machine: f.Machine.String(), Type: f.Type.String(),
 			Arch: describeArch("", f.Machine, f.Class, f.Order)}

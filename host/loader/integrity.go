@@ -141,9 +141,11 @@ func checkOwnerAndMode(path, subject string, fi fs.FileInfo, isDir bool) error {
 // or for inspection the file read into memory.
 type staged struct {
 	path   string // the path the caller gave
-	sha256 string
 	size   int64
 	data   []byte
+	// hashed delivers the SHA-256 of data; see digest.
+	hashed <-chan string
+	sum    string
 	copy   string // the private copy to give plugin.Open; "" for inspection
 	close  func()
 }
@@ -181,13 +183,18 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	if fi.Size() > cfg.MaxSize {
 		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: fmt.Errorf("%d bytes, limit %d", fi.Size(), cfg.MaxSize)}
 	}
+	if private {
+		if st, ok := stageLeased(path, src, fi.Size(), cfg); ok {
+			return st, nil
+		}
+	}
 	if !private {
 		data, err := readBounded(src, fi.Size(), cfg.MaxSize)
 		if err != nil {
 			return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: err}
 		}
 		sum := sha256.Sum256(data)
-		return &staged{path: path, sha256: hex.EncodeToString(sum[:]), size: int64(len(data)), data: data, close: func() {}}, nil
+		return &staged{path: path, sum: hex.EncodeToString(sum[:]), size: int64(len(data)), data: data, close: func() {}}, nil
 	}
 
 	dir, err := os.MkdirTemp(cfg.TempDir, "plugkit-loader-")
@@ -205,21 +212,16 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	}
 	// No fsync: the copy lives as long as this process's use of it, and
 	// dlopen reads it through the same page cache.
-	sum, data, unmap, err := copyHashing(out, src, fi.Size())
+	hashed, data, unmap, err := copyHashing(out, src, fi.Size())
 	out.Close()
 	if err != nil {
 		cleanup()
 		return nil, &OpenError{Path: path, Err: fmt.Errorf("writing the private copy: %w", err)}
 	}
-	n := int64(len(data))
-	return &staged{
-		path:   path,
-		sha256: sum,
-		size:   n,
-		data:   data,
-		copy:   dst,
-		close:  func() { unmap(); cleanup() },
-	}, nil
+	st := &staged{path: path, hashed: hashed, size: int64(len(data)), data: data, copy: dst}
+	// The hash reads the mapping: it must be done before the unmap.
+	st.close = func() { st.digest(); unmap(); cleanup() }
+	return st, nil
 }
 
 // copyChunk is the unit copyHashing copies before handing it to the hash:
@@ -228,7 +230,8 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 const copyChunk = 512 << 10
 
 // copyHashing copies the first size bytes of src to dst, maps dst, and
-// hashes the copy from the mapping: the bytes hashed are the bytes dlopen
+// hashes the copy from the mapping, delivering the digest on sum: the bytes
+// hashed are the bytes dlopen
 // maps, and nobody else can write them. The kernel copies (copy_file_range
 // where the file systems allow it, no user-space buffer), and the hash runs
 // on a goroutine of its own a chunk behind, so on a machine with two cores
@@ -236,13 +239,13 @@ const copyChunk = 512 << 10
 // reader of the file pays. A src shorter than size (it shrank since its
 // fstat) gives a shorter copy; one that grew is read only up to size, the
 // size checked against MaxSize.
-func copyHashing(dst, src *os.File, size int64) (sum string, data []byte, unmap func(), err error) {
+func copyHashing(dst, src *os.File, size int64) (sum <-chan string, data []byte, unmap func(), err error) {
 	if err := dst.Truncate(size); err != nil {
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
 	data, unmap, err = mapFile(dst, size)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
 	copied := make(chan int64, int(size/copyChunk)+2)
 	hashed := make(chan string, 1)
@@ -271,16 +274,16 @@ func copyHashing(dst, src *os.File, size int64) (sum string, data []byte, unmap 
 		}
 	}
 	close(copied)
-	sum = <-hashed
 	if err == nil && n < size {
 		data = data[:n]
 		err = dst.Truncate(n)
 	}
 	if err != nil {
+		<-hashed // the hash reads the mapping: let it finish first
 		unmap()
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
-	return sum, data, unmap, nil
+	return hashed, data, unmap, nil
 }
 
 // readBounded reads all of r, which fstat said holds size bytes, in one
@@ -332,4 +335,25 @@ func ReadAllowlist(path string) (map[string]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// digest returns the SHA-256 of the staged bytes, waiting for the hash to
+// finish: stage returns as soon as the copy is made, and the checks that do
+// not need the digest run while it is computed.
+func (st *staged) digest() string {
+	if st.hashed != nil {
+		st.sum, st.hashed = <-st.hashed, nil
+	}
+	return st.sum
+}
+
+// hashAsync hashes data on a goroutine of its own and delivers the digest,
+// so the checks that do not need it run meanwhile.
+func hashAsync(data []byte) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		sum := sha256.Sum256(data)
+		out <- hex.EncodeToString(sum[:])
+	}()
+	return out
 }

@@ -115,7 +115,7 @@ func (l *Loader) load(path string, supersede bool, kind *Kind) (*Plugin, error) 
 	}
 	tm.Check = time.Since(start)
 
-	e, existing, err := claim(path, st.sha256, a.facts.PluginPath, a.facts.PkgHashes)
+	e, existing, err := claim(path, st.digest(), a.facts.PluginPath, a.facts.PkgHashes)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (l *Loader) load(path string, supersede bool, kind *Kind) (*Plugin, error) 
 		}
 		return e.plugin, e.err
 	}
-	p := &Plugin{Path: path, PluginPath: a.facts.PluginPath, SHA256: st.sha256, Size: st.size, BuildManifest: bm}
+	p := &Plugin{Path: path, PluginPath: a.facts.PluginPath, SHA256: st.digest(), Size: st.size, BuildManifest: bm}
 	start = time.Now()
 	pp, err := openPlugin(path, st.copy)
 	tm.Open = time.Since(start)

@@ -168,14 +168,15 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 	if bm != nil && len(cfg.TrustedKeys) > 0 {
 		a.signedBy, sigErr = checkSignature(path, sc.raw, cfg)
 	}
-	if bm != nil && (bm.SHA256 != st.sha256 || bm.Size != st.size) {
+	sum := st.digest()
+	if bm != nil && (bm.SHA256 != sum || bm.Size != st.size) {
 		add(&ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build manifest",
-			WantSHA256: bm.SHA256, GotSHA256: st.sha256, WantSize: bm.Size, GotSize: st.size,
+			WantSHA256: bm.SHA256, GotSHA256: sum, WantSize: bm.Size, GotSize: st.size,
 			Signed: a.signedBy != "", Foreign: foreign})
 	}
 	if cfg.Allowlist != nil {
-		if _, ok := cfg.Allowlist[st.sha256]; !ok {
-			add(&ChecksumError{Path: path, Kind: ErrNotAllowlisted, Source: "allowlist", GotSHA256: st.sha256, GotSize: st.size})
+		if _, ok := cfg.Allowlist[sum]; !ok {
+			add(&ChecksumError{Path: path, Kind: ErrNotAllowlisted, Source: "allowlist", GotSHA256: sum, GotSize: st.size})
 		}
 	}
 
@@ -326,6 +327,6 @@ func major(v string) string {
 // not nil: the fuzz target's entry point.
 func precheckBytes(name string, data []byte, sum string, cfg Config, kind *Kind) error {
 	cfg = cfg.withDefaults()
-	st := &staged{path: name, data: data, size: int64(len(data)), sha256: sum}
+	st := &staged{path: name, data: data, size: int64(len(data)), sum: sum}
 	return precheck(st, sidecar{err: &ManifestError{Path: name + BuildManifestSuffix, Kind: ErrManifestMissing}}, &cfg, kind).err(name)
 }
