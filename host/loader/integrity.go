@@ -158,6 +158,16 @@ type staged struct {
 // opened even if the original is replaced or rewritten meanwhile, since
 // nobody else can write the copy. The caller must call close.
 //
+// The copy is what dlopen maps for the rest of the process, so it also keeps
+// a running host alive when the installed file is rewritten in place (cp,
+// or a write with O_TRUNC, as a redeploy does): mapped pages of a shared
+// library are not protected from writes, and a truncated one kills the
+// process with SIGBUS. A hard link under a file lease was tried instead, to
+// save the copy; it guards the check but not the lifetime, and
+// TestServeReloadRefusals died of it. Where the file system can share
+// extents (XFS, Btrfs), copy_file_range makes the copy a reflink, in no
+// time; on ext4 it is a copy in the kernel.
+//
 // A file that is not a regular file is refused first, before the
 // permission check (a device such as /dev/null is writable by all, which
 // says nothing about a plugin) and before anything opens it. Cfg.MaxSize
@@ -182,11 +192,6 @@ func stage(path string, cfg *Config, private bool) (*staged, error) {
 	}
 	if fi.Size() > cfg.MaxSize {
 		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: fmt.Errorf("%d bytes, limit %d", fi.Size(), cfg.MaxSize)}
-	}
-	if private {
-		if st, ok := stageLeased(path, src, fi.Size(), cfg); ok {
-			return st, nil
-		}
 	}
 	if !private {
 		data, err := readBounded(src, fi.Size(), cfg.MaxSize)
@@ -347,13 +352,3 @@ func (st *staged) digest() string {
 	return st.sum
 }
 
-// hashAsync hashes data on a goroutine of its own and delivers the digest,
-// so the checks that do not need it run meanwhile.
-func hashAsync(data []byte) <-chan string {
-	out := make(chan string, 1)
-	go func() {
-		sum := sha256.Sum256(data)
-		out <- hex.EncodeToString(sum[:])
-	}()
-	return out
-}
