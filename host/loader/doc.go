@@ -23,12 +23,19 @@
 //   - its build manifest (see [BuildManifest], a JSON file next to the .so)
 //     matches the host's expectations in [Config];
 //   - its SHA-256 matches the build manifest and, if configured, an allowlist;
+//   - with Config.TrustedKeys (production mode), its build manifest is signed
+//     by one of those ed25519 keys;
+//   - its export table holds PluginManifest and, with [Loader.LoadKind], the
+//     kind's symbols;
 //   - with [Loader.LoadKind], it is of the kind asked for: its build manifest
 //     names that [Kind], and its export table holds the kind's symbols.
 //
 // The checked bytes are the bytes that get opened: [Loader.Load] reads the
-// file once, hashing it while copying it into a private 0700 directory, runs
-// every check on that private copy and passes the copy to plugin.Open.
+// file once, copying it into a private 0700 directory and hashing the copy,
+// runs every check on that private copy and passes the copy to plugin.Open.
+// Every check runs, whatever an earlier one found: a refusal lists every
+// independent finding, root cause first ([RefusedError], [Findings]), each
+// with its code ([Code]) and remedy ([Remedy]) from host/failure's table.
 //
 // After plugin.Open the loader recovers a panic in the plugin's init, looks up
 // pluginapi.ManifestSymbol and refuses a plugin whose API major version differs

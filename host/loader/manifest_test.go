@@ -178,3 +178,33 @@ func TestCodeCoversEverySentinel(t *testing.T) {
 	assert.Equal(t, "", Code(nil))
 	assert.Equal(t, "unknown", Code(os.ErrClosed))
 }
+
+// FuzzBuildManifest: the build manifest parser takes a file anyone who can
+// write beside a plugin may have written. It must refuse or accept, never
+// panic, and what it accepts must validate and survive a round trip.
+func FuzzBuildManifest(f *testing.F) {
+	good, err := validManifest().Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"schema_version": 1, "shared_deps": {"a": ""}}`))
+	f.Add([]byte(`[1, 2]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseBuildManifest(data)
+		if err != nil {
+			return
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatalf("accepted an invalid manifest: %v", err)
+		}
+		out, err := m.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseBuildManifest(out); err != nil {
+			t.Fatalf("a manifest it wrote does not parse: %v", err)
+		}
+	})
+}

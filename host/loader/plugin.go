@@ -36,11 +36,12 @@ type Plugin struct {
 // where Load runs them, not re-run apart, because the stage phase hashes
 // while it copies: timing the hash alone would measure other work.
 type LoadTimings struct {
-	// Stage is the permission check and the one pass over the file that
-	// computes its SHA-256 while writing the private copy.
+	// Stage is the permission check and the private copy, made in the
+	// kernel; its SHA-256 starts on a second goroutine as the copy goes.
 	Stage time.Duration
-	// Check is reading the build manifest and the pre-open check of the
-	// copy's ELF file (architecture, Go plugin, toolchain, packages).
+	// Check is the rest of the pre-open check: the build manifest and its
+	// signature, the copy's ELF facts, every comparison, and the wait for
+	// the SHA-256.
 	Check time.Duration
 	// Open is plugin.Open of the copy: dlopen, the runtime's package hash
 	// check and the plugin's init functions.
