@@ -239,7 +239,7 @@ func (rep *report) markdown() []byte {
 	p("%s\n\n", sectionHeadings[2])
 	p("Loading N distinct plugins with host/loader and binding each with its generated bindings (//tools/bench/load), in a fresh process per run, since a process loads a plugin once. ")
 	p("The host is in production mode: each plugin is signed, with a key the probe makes, and its signature checked. ")
-	p("The phase columns are summed over the N plugins: *stage* is the permission check and holding the file still for dlopen (a read lease and a hard link, or a copy where the kernel refuses a lease); ")
+	p("The phase columns are summed over the N plugins: *stage* is the permission check and the private copy dlopen gets (copy_file_range: a copy in the kernel on ext4, a reflink where the file system shares extents); ")
 	p("*check* is everything else before any of the plugin's code runs: the SHA-256 (on a second goroutine, from *stage* on), the ELF facts, the build manifest and its signature; *plugin.Open* includes the plugin's init functions; ")
 	p("*identify* looks up PluginManifest; *bind* is the bindings' symbol lookups. *Load, in process* is measured around all of it; *process* is the whole probe process, start and exit included. ")
 	p("*bare sha256* is one SHA-256 pass over each file, as sha256sum makes it, in the same process just before its load: the yardstick.\n\n")
