@@ -33,7 +33,8 @@ func TestTable(t *testing.T) {
 
 type refined struct{ error }
 
-func (refined) Remedy() string { return "the refined remedy" }
+func (refined) Remedy() string  { return "the refined remedy" }
+func (r refined) Unwrap() error { return r.error }
 
 func TestRemedyPrefersTheError(t *testing.T) {
 	err := fmt.Errorf("context: %w", refined{NotFound})
