@@ -212,7 +212,7 @@ func Code(err error) string {
 // of host/failure); "" for a *RemoteError, which is the plugin's own error,
 // and for errors from elsewhere.
 func Remedy(err error) string {
-	if Code(err) == "" || Code(err) == "remote_error" {
+	if c := Code(err); c == "" || c == "remote_error" {
 		return ""
 	}
 	return failure.Remedy(err)

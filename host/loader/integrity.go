@@ -140,9 +140,9 @@ func checkOwnerAndMode(path, subject string, fi fs.FileInfo, isDir bool) error {
 // which every check reads: the private copy that plugin.Open gets, mapped,
 // or for inspection the file read into memory.
 type staged struct {
-	path   string // the path the caller gave
-	size   int64
-	data   []byte
+	path string // the path the caller gave
+	size int64
+	data []byte
 	// hashed delivers the SHA-256 of data; see digest.
 	hashed <-chan string
 	sum    string
@@ -351,4 +351,3 @@ func (st *staged) digest() string {
 	}
 	return st.sum
 }
-

@@ -48,8 +48,7 @@ func (l *Loader) CheckExecutable(path string, k Kind) (*BuildManifest, error) {
 	if len(l.cfg.TrustedKeys) > 0 {
 		// The manifest vouches for the bytes go-plugin hashes before exec;
 		// the signature vouches for the manifest.
-		cfg := l.cfg
-		if _, err := checkSignature(path, raw, &cfg); err != nil {
+		if _, err := checkSignature(path, raw, &l.cfg); err != nil {
 			errs = append(errs, err)
 		}
 	}

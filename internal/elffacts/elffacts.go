@@ -272,7 +272,7 @@ type Facts struct {
 // .symtab is gone.
 func (f *File) Facts(manifestSymbol string) (facts *Facts) {
 	ef := f.ef
-	facts = &Facts{Type: ef.Type, Machine: ef.Machine, Class: ef.Class, Order: ef.ByteOrder, PkgHashes: map[string]string{}}
+	facts = &Facts{Type: ef.Type, Machine: ef.Machine, Class: ef.Class, Order: ef.ByteOrder}
 	for _, p := range ef.Progs {
 		if p.Type == elf.PT_INTERP {
 			facts.HasInterp = true
@@ -299,17 +299,11 @@ func (f *File) Facts(manifestSymbol string) (facts *Facts) {
 		}
 		return true
 	})
-	f.eachSymbol(elf.SHT_DYNSYM, prefixIs(PkgHashPrefix), func(s *rawSymbol) bool {
-		if s.defined() {
-			facts.PluginMark = true
-			if b := f.symbolData(s, 64); b != nil {
-				facts.PkgHashes[string(s.name[len(PkgHashPrefix):])] = hex.EncodeToString(b)
-			}
-		}
-		return true
-	})
+	var defined bool
+	facts.PkgHashes, defined = f.pkgHashes()
+	facts.PluginMark = facts.PluginMark || defined
 
-	facts.BuildInfo, facts.BuildInfoErr = f.buildInfo()
+	facts.BuildInfo, facts.BuildInfoErr = f.BuildInfo()
 	mainPath := ""
 	if facts.BuildInfo != nil {
 		mainPath = facts.BuildInfo.Path
@@ -321,16 +315,24 @@ func (f *File) Facts(manifestSymbol string) (facts *Facts) {
 // PkgHashes reads only the package fingerprints of .dynsym: what a host
 // needs of its own executable.
 func (f *File) PkgHashes() map[string]string {
-	out := map[string]string{}
+	h, _ := f.pkgHashes()
+	return h
+}
+
+// pkgHashes also reports whether any fingerprint symbol is defined, even one
+// whose bytes could not be read: a plugin marker of its own.
+func (f *File) pkgHashes() (out map[string]string, defined bool) {
+	out = map[string]string{}
 	f.eachSymbol(elf.SHT_DYNSYM, prefixIs(PkgHashPrefix), func(s *rawSymbol) bool {
 		if s.defined() {
+			defined = true
 			if b := f.symbolData(s, 64); b != nil {
 				out[string(s.name[len(PkgHashPrefix):])] = hex.EncodeToString(b)
 			}
 		}
 		return true
 	})
-	return out
+	return out, defined
 }
 
 // findExports lists the symbols exported under the plugin path and, when
@@ -425,10 +427,10 @@ const (
 	flagsInline     = 2
 )
 
-// buildInfo decodes the build info from the .go.buildinfo section in place.
+// BuildInfo decodes the build info from the .go.buildinfo section in place.
 // Files without that section, or in the pre-1.18 layout, go to
 // debug/buildinfo, which reads them through the segments.
-func (f *File) buildInfo() (*debug.BuildInfo, error) {
+func (f *File) BuildInfo() (*debug.BuildInfo, error) {
 	data := f.Section(".go.buildinfo")
 	if len(data) > 64<<10 {
 		data = data[:64<<10]

@@ -92,4 +92,3 @@ func FuzzParse(f *testing.F) {
 func errorsIs(err error) bool {
 	return errors.Is(err, ErrBadSignature) || errors.Is(err, ErrUnknownKey)
 }
-

@@ -37,7 +37,7 @@ type callSection struct {
 }
 
 type loadRow struct {
-	plugins                                         int
+	plugins                                        int
 	stage, check, open, identify, bind, load, wall stat
 	// sha256 is one bare SHA-256 pass over each file, in the same process.
 	sha256 stat

@@ -54,11 +54,10 @@ func readSymbolTable(path string) (*symbolTable, error) {
 	if t := f.ELF().Type; t != elf.ET_DYN {
 		return nil, fmt.Errorf("%w: %s is an ELF %s, not a shared object", ErrNotPlugin, path, t)
 	}
-	facts := f.Facts("")
 	st := &symbolTable{funcs: map[string]bool{}, vars: map[string]bool{}}
-	if facts.BuildInfo != nil {
-		st.buildPath = facts.BuildInfo.Path
-		if m := elffacts.BuildSetting(facts.BuildInfo, "-buildmode"); m != "" && m != "plugin" {
+	if bi, _ := f.BuildInfo(); bi != nil {
+		st.buildPath = bi.Path
+		if m := elffacts.BuildSetting(bi, "-buildmode"); m != "" && m != "plugin" {
 			return nil, fmt.Errorf("%w: %s was built with -buildmode=%s", ErrNotPlugin, path, m)
 		}
 	}
