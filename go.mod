@@ -41,7 +41,7 @@ require (
 
 // buildifier is a tool: the `tool` directive (Go 1.24+) keeps it without a
 // tools.go blank import, and gazelle's go_deps treats modules that provide a
-// tool as direct deps, so MODULE.bazel can use_repo it. tools/newplugin also
+// tool as direct deps, so MODULE.bazel can use_repo it. tools/cmd/newplugin also
 // imports buildtools' build package, to edit plugins/BUILD.bazel. Bazel builds it as
 // @com_github_bazelbuild_buildtools//buildifier (tools/lint); `go tool
 // buildifier` runs the same version. The version is the one gazelle 0.54.0

@@ -110,7 +110,7 @@ func usage(w io.Writer) {
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.String("trust", "", "production mode: a file of trusted public keys (tools/sign keygen writes one); every plugin's build manifest must be signed by one of them (default $PLUGKIT_TRUSTED_KEYS; none: development mode, signatures not checked)")
+	fs.String("trust", "", "production mode: a file of trusted public keys (tools/cmd/sign keygen writes one); every plugin's build manifest must be signed by one of them (default $PLUGKIT_TRUSTED_KEYS; none: development mode, signatures not checked)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: host %s\n\nflags:\n", synopsis)
 		fs.PrintDefaults()

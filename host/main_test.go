@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"example.com/plugkit/host/loader"
-	"example.com/plugkit/tools/compat"
+	"example.com/plugkit/internal/compat"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"example.com/plugkit/host/loader"
-	"example.com/plugkit/tools/compat"
+	"example.com/plugkit/internal/compat"
 )
 
 // buildFiles copies the files of a go_plugin target ($(rlocationpaths)

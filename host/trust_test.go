@@ -104,7 +104,7 @@ func TestTrustedKeys(t *testing.T) {
 	_, err = greet("--trust=" + keys)
 	assert.ErrorIs(t, err, loader.ErrUnsigned)
 	assert.Equal(t, "unsigned", loader.Code(err))
-	assert.Contains(t, loader.Remedy(err), "tools/sign")
+	assert.Contains(t, loader.Remedy(err), "tools/cmd/sign")
 
 	signWith(stranger)
 	_, err = greet("--trust=" + keys)

@@ -11,7 +11,7 @@ package pluginapi
 // The structs are never instantiated. The build reads them from this source:
 // bindgen generates one bindings package per kind (//pluginapi/kinds:<name>,
 // with Bind, Load and Spec), go_plugin(kind = ...) checks a plugin's exports
-// against its kind, and tools/newplugin scaffolds a plugin of a kind. Adding
+// against its kind, and tools/cmd/newplugin scaffolds a plugin of a kind. Adding
 // a kind is adding one declaration here; nothing else is edited by hand.
 //
 // The declarations are read with go/parser alone, without type information

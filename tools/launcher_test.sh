@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Tests tools/bazel's choices and its one-line errors, without provisioning:
-# every case stops before anything is installed or downloaded.
+# Tests tools/bazel's choices, the offline toolchain's reading of the pins, and
+# their one-line errors, without provisioning: every case stops before
+# anything is installed or downloaded.
 set -euo pipefail
 
 launcher=${TEST_SRCDIR:?run with bazel test}/_main/tools/bazel
+workspace=$(dirname "$launcher")/..
+pinned=$(tr -d '[:space:]' <"$workspace/.bazelversion")
+other=${pinned%.*}.99 # a Bazel one patch line away from the pin
+recipe=$(sed -n 's/^readonly RECIPE=//p' "$workspace/tools/offline_bazel/offline_bazel")
 tmp=$(mktemp -d "${TEST_TMPDIR:-/tmp}/launcher.XXXXXX")
 failures=0
 
@@ -29,8 +34,26 @@ expect() {
 	LAST_OUTPUT=$out
 }
 
+# copy_workspace DIR: the files the launcher reads, in DIR, which a test may
+# then change.
+copy_workspace() {
+	mkdir -p "$1/tools"
+	cp -rL "$workspace/tools/bazel" "$workspace/tools/offline_bazel" "$1/tools/"
+	cp -L "$workspace/.bazelversion" "$workspace/MODULE.bazel" "$workspace/go.mod" "$1/"
+	chmod -R u+w,a+rX "$1"
+}
+
+# fake_toolchain CACHE VERSION: a provisioned toolchain in CACHE whose Bazel
+# reports VERSION, as far as the launcher's checks before running it look.
+fake_toolchain() {
+	local dir=$1/bazel-$pinned-r$recipe
+	mkdir -p "$dir/rootfs"
+	printf '%s\n' "$2" >"$dir/bazel-version"
+	touch "$dir/ready"
+}
+
 expect help 0 "usage: tools/bazel" -- "$launcher" --plugkit-help
-[[ $LAST_OUTPUT == *"a bazel 7.7.x on PATH"* ]] || fail "help: the version on PATH reads wrong: $LAST_OUTPUT"
+[[ $LAST_OUTPUT == *"a bazel $pinned on PATH"* ]] || fail "help: the version on PATH reads wrong: $LAST_OUTPUT"
 
 # A Bazel launcher hands over the real binary in BAZEL_REAL.
 cat >"$tmp/real" <<'SH'
@@ -41,21 +64,41 @@ chmod +x "$tmp/real"
 expect bazel_real 0 "real bazel got: build //... --config=ci" -- \
 	env BAZEL_REAL="$tmp/real" "$launcher" build //... --config=ci
 
-# A bazel 7.7.x on PATH is used as is; another version is not.
-mkdir -p "$tmp/bin77" "$tmp/bin65"
-cat >"$tmp/bin77/bazel" <<'SH'
+# A bazel of .bazelversion's version on PATH is used as is; another version,
+# even one patch line away, is not.
+mkdir -p "$tmp/bin_pinned" "$tmp/bin_other"
+for v in pinned other; do
+	cat >"$tmp/bin_$v/bazel" <<SH
 #!/bin/sh
-[ "$1" = --version ] && { echo "bazel 7.7.1"; exit 0; }
-echo "path bazel 7.7 got: $*"
+[ "\$1" = --version ] && { echo "bazel ${!v}"; exit 0; }
+echo "$v bazel got: \$*"
 SH
-sed 's/7\.7\.1/6.5.0/; s/path bazel 7.7/path bazel 6.5/' "$tmp/bin77/bazel" >"$tmp/bin65/bazel"
-chmod +x "$tmp/bin77/bazel" "$tmp/bin65/bazel"
-expect path_bazel 0 "path bazel 7.7 got: test //host/..." -- \
-	env -u BAZEL_REAL PATH="$tmp/bin77:$PATH" "$launcher" test //host/...
+	chmod +x "$tmp/bin_$v/bazel"
+done
+expect path_bazel 0 "pinned bazel got: test //host/..." -- \
+	env -u BAZEL_REAL PATH="$tmp/bin_pinned:$PATH" "$launcher" test //host/...
 expect path_bazel_wrong_version_skipped 0 "" -- \
-	env -u BAZEL_REAL PATH="$tmp/bin65:$tmp/bin77:$PATH" "$launcher" info
-[[ $LAST_OUTPUT == *"path bazel 7.7 got: info"* && $LAST_OUTPUT != *"path bazel 6.5"* ]] ||
+	env -u BAZEL_REAL PATH="$tmp/bin_other:$tmp/bin_pinned:$PATH" "$launcher" info
+[[ $LAST_OUTPUT == *"pinned bazel got: info"* && $LAST_OUTPUT != *"other bazel"* ]] ||
 	fail "path_bazel_wrong_version_skipped: used the wrong bazel: $LAST_OUTPUT"
+
+# The offline toolchain reads the pins and refuses to run when they disagree
+# with what it holds.
+offline=(env -u BAZEL_REAL PLUGKIT_OFFLINE=1 GOPROXY=http://127.0.0.1:9/unused)
+fake_toolchain "$tmp/stale" "$other"
+expect offline_bazel_disagrees 1 "holds Bazel $other, but .bazelversion pins $pinned" -- \
+	"${offline[@]}" PLUGKIT_CACHE="$tmp/stale" "$launcher" build //...
+ws=$tmp/ws_bad_version
+copy_workspace "$ws"
+echo "${pinned%.*}" >"$ws/.bazelversion"
+expect bazelversion_malformed 1 ".bazelversion must hold one Bazel version like" -- \
+	"${offline[@]}" PLUGKIT_CACHE="$tmp/none" "$ws/tools/bazel" build //...
+ws=$tmp/ws_no_rules_go
+copy_workspace "$ws"
+sed -i '/^bazel_dep(name = "rules_go"/d' "$ws/MODULE.bazel"
+fake_toolchain "$tmp/nomod" "$pinned"
+expect module_pin_missing 1 "MODULE.bazel has no bazel_dep(name = \"rules_go\"" -- \
+	"${offline[@]}" PLUGKIT_CACHE="$tmp/nomod" "$ws/tools/bazel" build //...
 
 # Provisioning stops with one line, a reason and a remedy.
 offline=(env -u BAZEL_REAL PLUGKIT_OFFLINE=1 PLUGKIT_CACHE="$tmp/cache")
@@ -66,10 +109,8 @@ else
 		# A copy of the workspace files the launcher reads, where an
 		# unprivileged user can reach them.
 		ws=$(mktemp -d /tmp/launcher-ws.XXXXXX)
-		mkdir -p "$ws/tools"
-		cp "$launcher" "$ws/tools/bazel"
-		cp "$(dirname "$launcher")/../MODULE.bazel" "$(dirname "$launcher")/../go.mod" "$ws/"
-		chmod -R a+rX "$ws"
+		copy_workspace "$ws"
+		chmod a+rx "$ws"
 		expect not_root 1 "plugkit: error: provisioning the offline Bazel needs root" -- \
 			setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$ws" \
 			"${offline[@]}" PLUGKIT_CACHE="$ws/cache" "$ws/tools/bazel" build //...
@@ -88,7 +129,7 @@ else
 	[[ $(grep -c 'error' <<<"$LAST_OUTPUT") == 1 && $(tail -n 1 <<<"$LAST_OUTPUT") == "plugkit: error: "* ]] ||
 		fail "error is not one last line: $LAST_OUTPUT"
 fi
-[[ ! -e $tmp/cache/bazel-7.7.1-r1/rootfs ]] || fail "a failed check still started provisioning"
+[[ ! -e $tmp/cache/bazel-$pinned-r$recipe/rootfs ]] || fail "a failed check still started provisioning"
 
 # --plugkit-uninstall: nothing there is no error; a toolchain folder goes,
 # read-only parts included (the real one holds a root filesystem).
@@ -97,7 +138,7 @@ expect uninstall_nothing 0 "nothing to remove" -- \
 expect uninstall_extra_argument 1 "plugkit: error: --plugkit-uninstall takes no other argument" -- \
 	env -u BAZEL_REAL PLUGKIT_CACHE="$tmp/none" "$launcher" --plugkit-uninstall build
 if [[ $(id -u) == 0 ]]; then
-	fake=$tmp/installed/bazel-7.7.1-r1
+	fake=$tmp/installed/bazel-$pinned-r$recipe
 	mkdir -p "$fake/rootfs/usr/bin" "$fake/ns"
 	echo x >"$fake/rootfs/usr/bin/bazel"
 	touch "$fake/ready"

@@ -98,7 +98,7 @@ var Table = []Entry{
 	{ManifestInvalid, "manifest_invalid", "reinstall the build manifest the build wrote for this plugin (bazel build //plugins/...)", "loader"},
 	{ChecksumMismatch, "checksum_mismatch", "the file's bytes are not the ones its build manifest describes: reinstall the plugin and its manifest together from the build output", "loader"},
 	{NotAllowlisted, "not_allowlisted", "if this build is trusted, add its sha256 to the allowlist", "loader"},
-	{Unsigned, "unsigned", "sign the plugin's build manifest (bazel run //tools/sign -- sign --key=KEY DIR), or run the host without --trust (development mode)", "loader"},
+	{Unsigned, "unsigned", "sign the plugin's build manifest (bazel run //tools/cmd/sign -- sign --key=KEY DIR), or run the host without --trust (development mode)", "loader"},
 	{UnknownKey, "unknown_key", "sign the plugin with a key the host trusts, or add its public key to the host's trusted keys", "loader"},
 	{BadSignature, "bad_signature", "the build manifest or its signature changed after signing: reinstall both from the signed build, or sign the manifest again", "loader"},
 	{AlreadyLoaded, "already_loaded", "restart the host to load the new build, or give each build its own plugin path (go_plugin does)", "loader"},

@@ -31,7 +31,7 @@ type Plugin struct {
 }
 
 // LoadTimings splits the wall time of one Load into its phases, so that a
-// benchmark (tools/bench/load) or a host logging slow starts can tell the
+// benchmark (tools/cmd/bench/load) or a host logging slow starts can tell the
 // cost of the checks from the cost of plugin.Open. The phases are measured
 // where Load runs them, not re-run apart, because the stage phase hashes
 // while it copies: timing the hash alone would measure other work.

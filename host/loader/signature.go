@@ -23,7 +23,7 @@ func SignaturePath(soPath string) string { return BuildManifestPath(soPath) + Si
 const maxTrustedKeysFile = 1 << 20
 
 // ReadTrustedKeys reads a file of trusted public keys, one per line
-// ("plugkit-ed25519 <base64> [comment]"), as tools/sign keygen writes them.
+// ("plugkit-ed25519 <base64> [comment]"), as tools/cmd/sign keygen writes them.
 // Several keys may be trusted at once, so a new key can sign plugins before
 // the old one is retired.
 func ReadTrustedKeys(path string) ([]TrustedKey, error) {

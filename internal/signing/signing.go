@@ -1,5 +1,5 @@
 // Package signing signs plugins' build manifests with ed25519 and checks
-// those signatures, for tools/sign and the host's loader.
+// those signatures, for tools/cmd/sign and the host's loader.
 //
 // A build manifest records a plugin's SHA-256, so a signature over the
 // manifest's bytes vouches for the plugin's bytes too. The signature lives

@@ -39,10 +39,10 @@ def go_plugin_bindings(
     gen = name + "_src" if importpath else name
     native.genrule(
         name = gen,
-        srcs = [plugin, "//tools/bindgen"],
+        srcs = [plugin, "//tools/build/bindgen"],
         outs = [out],
         cmd = " ".join([
-            "$(execpath //tools/bindgen)",
+            "$(execpath //tools/build/bindgen)",
             "-plugin-path $(execpath %s)" % plugin,
             "-output-path $@",
             "-output-package " + package,

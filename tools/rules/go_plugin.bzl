@@ -4,7 +4,7 @@ manifest side by side, and its compatibility test.
 Plugin authors write a normal Go package (go_plugin's `library`) that
 exports the symbols of one kind declared in the contract (pluginapi); the
 package main that -buildmode=plugin needs is generated from its source by
-//tools/pluginmain. gazelle leaves go_plugin targets alone (it does not
+//tools/build/pluginmain. gazelle leaves go_plugin targets alone (it does not
 generate this kind) and keeps managing the library.
 
 BUILD files load this through //tools/rules:defs.bzl.
@@ -79,7 +79,7 @@ name (rules_go checks every import against a target's direct deps).""",
         "library": attr.label(mandatory = True, providers = [GoArchive]),
         "out": attr.output(mandatory = True),
         "types_out": attr.output(mandatory = True),
-        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
+        "_tool": attr.label(default = "//tools/build/pluginmain", executable = True, cfg = "exec"),
     },
 )
 
@@ -108,7 +108,7 @@ _isolated_main = rule(
         "library": attr.label(mandatory = True, providers = [GoArchive]),
         "out": attr.output(mandatory = True),
         "rpc_importpath": attr.string(mandatory = True),
-        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
+        "_tool": attr.label(default = "//tools/build/pluginmain", executable = True, cfg = "exec"),
     },
 )
 
@@ -216,7 +216,7 @@ def go_plugin(
         binary whose generated main serves the kind over hashicorp/go-plugin;
         <name> links it in beside the .so, without .so, with its own build
         manifest <name>_isolated_manifest (with a library only).
-      <name>_compat_test: the compatibility check (tools/compat): the plugin
+      <name>_compat_test: the compatibility check (internal/compat): the plugin
         exports exactly its kind's symbols, with their types; its build
         manifest matches a host built with the same flags; it loads there and
         binds through the kind's bindings.
@@ -396,7 +396,7 @@ import (
 
 	"{module}/host/loader"
 	kind "{module}/{api}/kinds/{kind}"
-	"{module}/tools/compat"
+	"{module}/internal/compat"
 )
 
 func TestCompatibility(t *testing.T) {{
@@ -447,6 +447,6 @@ def _compat_test(name, so, kind, extra_exports, package_files):
         deps = [
             kind_library(kind),
             "//host/loader",
-            "//tools/compat",
+            "//internal/compat",
         ],
     )

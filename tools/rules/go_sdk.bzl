@@ -9,13 +9,15 @@ availability only.
 The SDK is handed to rules_go with go_sdk.wrap (see MODULE.bazel).
 """
 
-# Held at 1.26.8: host and plugins must share one toolchain (docs/compatibility.md);
-# a bump is one change here plus go.mod's go line.
-GO_VERSION = "1.26.8"
-
-# sha256 of golang.org/toolchain@v0.0.1-go<GO_VERSION>.<platform>.zip
+# The version is go.mod's go line, the one pin of the Go SDK: host and plugins
+# must share one toolchain (docs/compatibility.md), and `go` and Bazel must
+# agree. A bump is go.mod's go line plus the new sha256s here.
+#
+# sha256 of golang.org/toolchain@v0.0.1-go<version>.<platform>.zip, by version.
 _SDKS = {
-    "linux-amd64": "30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7",
+    "1.26.8": {
+        "linux-amd64": "30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7",
+    },
 }
 
 def _platform(rctx):
@@ -52,12 +54,13 @@ def _proxies(rctx):
     return urls
 
 def _go_toolchain_sdk_impl(rctx):
+    version = rctx.attr.version
     platform = _platform(rctx)
-    sha256 = _SDKS.get(platform)
+    sha256 = _SDKS.get(version, {}).get(platform)
     if not sha256:
-        fail("plugkit: no sha256 pinned for the Go %s SDK on %s; add it to tools/rules/go_sdk.bzl" % (GO_VERSION, platform))
-    module = "v0.0.1-go%s.%s" % (GO_VERSION, platform)
-    rctx.report_progress("fetching Go %s (%s) through GOPROXY" % (GO_VERSION, platform))
+        fail("plugkit: go.mod pins Go %s, and tools/rules/go_sdk.bzl has no sha256 for its %s SDK; add it to _SDKS there" % (version, platform))
+    module = "v0.0.1-go%s.%s" % (version, platform)
+    rctx.report_progress("fetching Go %s (%s) through GOPROXY" % (version, platform))
     rctx.download_and_extract(
         url = ["%s/golang.org/toolchain/@v/%s.zip" % (proxy, module) for proxy in _proxies(rctx)],
         sha256 = sha256,
@@ -71,10 +74,36 @@ def _go_toolchain_sdk_impl(rctx):
 
 go_toolchain_sdk_repository = repository_rule(
     implementation = _go_toolchain_sdk_impl,
+    attrs = {"version": attr.string(mandatory = True)},
     environ = ["GOPROXY"],
 )
 
-def _go_toolchain_sdk_ext_impl(_mctx):
-    go_toolchain_sdk_repository(name = "go_toolchain_sdk")
+def go_mod_version(content):
+    """Returns the Go version go.mod pins: its toolchain line, else its go line.
+
+    Args:
+      content: go.mod's text.
+
+    Returns:
+      The version, like "1.26.8".
+    """
+    go = None
+    for line in content.splitlines():
+        fields = line.strip().split()
+        if len(fields) == 2 and fields[0] == "toolchain" and fields[1].startswith("go"):
+            return fields[1][len("go"):]
+        if len(fields) == 2 and fields[0] == "go":
+            go = fields[1]
+    if not go:
+        fail("plugkit: go.mod has no go line: it pins the Go SDK")
+    if go.count(".") != 2:
+        fail("plugkit: go.mod's go line says %s; pin a full release, like 1.26.8, so the SDK is one exact toolchain" % go)
+    return go
+
+def _go_toolchain_sdk_ext_impl(mctx):
+    go_toolchain_sdk_repository(
+        name = "go_toolchain_sdk",
+        version = go_mod_version(mctx.read(Label("//:go.mod"))),
+    )
 
 go_toolchain_sdk = module_extension(implementation = _go_toolchain_sdk_ext_impl)

@@ -33,9 +33,9 @@ def go_kind_libraries(name = "kinds", visibility = ["//visibility:public"]):
             name = rpc + "_src",
             srcs = [api + ":srcs"],
             outs = ["%s/%s.go" % (rpc, rpc)],
-            tools = ["//tools/bindgen"],
+            tools = ["//tools/build/bindgen"],
             cmd = " ".join([
-                "$(execpath //tools/bindgen) rpc",
+                "$(execpath //tools/build/bindgen) rpc",
                 "-kind " + kind,
                 "-kinds " + ",".join(KINDS),
                 "-api-importpath " + API_IMPORTPATH,
@@ -66,9 +66,9 @@ def go_kind_libraries(name = "kinds", visibility = ["//visibility:public"]):
             name = kind + "_src",
             srcs = [api + ":srcs"],
             outs = [out],
-            tools = ["//tools/bindgen"],
+            tools = ["//tools/build/bindgen"],
             cmd = " ".join([
-                "$(execpath //tools/bindgen) kind",
+                "$(execpath //tools/build/bindgen) kind",
                 "-kind " + kind,
                 # bindgen parses the contract and fails if it finds other
                 # kinds than the textual scan that made this list.

@@ -1,6 +1,6 @@
 """Build manifests for plugins, and the host's matching expectations.
 
-Both are computed by //tools/pluginmanifest from the Go configuration of the
+Both are computed by //tools/build/buildrecord from the Go configuration of the
 target they describe, so a plugin built through a transition (say, with
 -race) gets a manifest that says so, and the host's loader names the
 difference before it opens the plugin. See host/loader/manifest.go for the
@@ -79,7 +79,7 @@ _COMMON_ATTRS = dict({
 }, **{
     "_go_mod": attr.label(default = "//:go.mod", allow_single_file = True),
     "_tool": attr.label(
-        default = "//tools/pluginmanifest",
+        default = "//tools/build/buildrecord",
         executable = True,
         cfg = "exec",
     ),

@@ -42,7 +42,7 @@ _registry_src = rule(
         "out": attr.output(mandatory = True),
         "package": attr.string(mandatory = True),
         "plugins": attr.label_list(mandatory = True, providers = [GoPluginInfo]),
-        "_tool": attr.label(default = "//tools/pluginmain", executable = True, cfg = "exec"),
+        "_tool": attr.label(default = "//tools/build/pluginmain", executable = True, cfg = "exec"),
     },
 )
 

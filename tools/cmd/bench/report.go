@@ -1,0 +1,359 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// report is what benchmarks.md and the charts show, taken from the
+// results. newReport fails when a section has no results: an empty table
+// would read as "nothing to measure".
+type report struct {
+	calls     callSection
+	load      []loadRow
+	starts    []startRow // go-plugin client starts
+	bindgen   []bindgenRow
+	serve     []serveRow
+	machine   machine
+	command   string
+	benchstat string
+}
+
+// Call cost benchmarks: Benchmark<fn>/<mechanism>.
+var callFuncs = []string{"AddTwoInts", "Greet"}
+
+const baseline = "direct"
+
+type callSection struct {
+	// paired is isolated/netrpc per function, timed call by call in one
+	// loop (BenchmarkIsolatedVsNetRPC).
+	paired     map[string]stat
+	mechanisms []string
+	// ns and allocs by function, then mechanism.
+	ns, allocs map[string]map[string]stat
+}
+
+type loadRow struct {
+	plugins                                        int
+	stage, check, open, identify, bind, load, wall stat
+	// sha256 is one bare SHA-256 pass over each file, in the same process.
+	sha256 stat
+}
+
+type startRow struct {
+	mechanism string
+	ns        stat
+	allocs    stat
+}
+
+// serveRow is `host serve` under load, one plugin mode.
+type serveRow struct {
+	mode                 string
+	ns, p50, p99, perSec stat
+}
+
+type bindgenRow struct {
+	symbols     int
+	ns, size    stat
+	allocs, mem stat
+}
+
+func newReport(r *results) (*report, error) {
+	rep := &report{}
+	var errs []error
+	must := func(name, unit string) stat {
+		s, err := r.stat(name, unit)
+		errs = append(errs, err)
+		return s
+	}
+
+	rep.calls.ns = map[string]map[string]stat{}
+	rep.calls.allocs = map[string]map[string]stat{}
+	for _, fn := range callFuncs {
+		mechs := r.subs(fn)
+		if len(mechs) == 0 {
+			errs = append(errs, fmt.Errorf("call cost: no Benchmark%s results (//tools/cmd/bench/calls)", fn))
+		}
+		rep.calls.ns[fn], rep.calls.allocs[fn] = map[string]stat{}, map[string]stat{}
+		for _, m := range mechs {
+			rep.calls.mechanisms = appendUnique(rep.calls.mechanisms, m)
+			rep.calls.ns[fn][m] = must(fn+"/"+m, "ns/op")
+			rep.calls.allocs[fn][m] = must(fn+"/"+m, "allocs/op")
+		}
+		if _, ok := rep.calls.ns[fn][baseline]; !ok && len(mechs) > 0 {
+			errs = append(errs, fmt.Errorf("call cost: no Benchmark%s/%s, the baseline", fn, baseline))
+		}
+	}
+
+	rep.calls.paired = map[string]stat{}
+	for _, fn := range callFuncs {
+		name := "IsolatedVsNetRPC/fn=" + fn
+		if len(r.subs("IsolatedVsNetRPC")) > 0 {
+			rep.calls.paired[fn] = must(name, "isolated/netrpc")
+		}
+	}
+
+	for _, m := range r.subs("GoPluginStart") {
+		rep.starts = append(rep.starts, startRow{m, must("GoPluginStart/"+m, "ns/op"), must("GoPluginStart/"+m, "allocs/op")})
+	}
+	if len(rep.starts) == 0 {
+		errs = append(errs, errors.New("load cost: no BenchmarkGoPluginStart results (//tools/cmd/bench/calls)"))
+	}
+
+	for _, n := range r.sizes("Load", "plugins") {
+		name := fmt.Sprintf("Load/plugins=%d", n)
+		rep.load = append(rep.load, loadRow{
+			plugins:  n,
+			stage:    must(name, "stage-ns/op"),
+			sha256:   must(name, "baresha256-ns/op"),
+			check:    must(name, "check-ns/op"),
+			open:     must(name, "open-ns/op"),
+			identify: must(name, "identify-ns/op"),
+			bind:     must(name, "bind-ns/op"),
+			load:     must(name, "load-ns/op"),
+			wall:     must(name, "ns/op"),
+		})
+	}
+	if len(rep.load) == 0 {
+		errs = append(errs, errors.New("load cost: no BenchmarkLoad results (//tools/cmd/bench/load)"))
+	}
+
+	for _, n := range r.sizes("Bindgen", "symbols") {
+		name := fmt.Sprintf("Bindgen/symbols=%d", n)
+		rep.bindgen = append(rep.bindgen, bindgenRow{
+			symbols: n,
+			ns:      must(name, "ns/op"),
+			size:    must(name, "B/file"),
+			allocs:  must(name, "allocs/op"),
+			mem:     must(name, "B/op"),
+		})
+	}
+	if len(rep.bindgen) == 0 {
+		errs = append(errs, errors.New("scale: no BenchmarkBindgen results (//tools/build/bindgen/internal/bindgen)"))
+	}
+	for _, m := range r.subs("ServeLog") {
+		name := "ServeLog/" + m
+		rep.serve = append(rep.serve, serveRow{mode: m, ns: must(name, "ns/op"), p50: must(name, "p50-ns"), p99: must(name, "p99-ns"), perSec: must(name, "req/s")})
+	}
+	if len(rep.serve) == 0 {
+		errs = append(errs, errors.New("serving: no BenchmarkServeLog results (//tools/cmd/bench/serve)"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// Section headings; bench_test checks that each is in the report.
+var sectionHeadings = []string{
+	"## Machine",
+	"## Call cost",
+	"## Load cost",
+	"## Scale",
+	"## Serving",
+	"## benchstat",
+}
+
+func (rep *report) markdown() []byte {
+	var b bytes.Buffer
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Benchmarks\n\n")
+	p("Written by `%s` (tools/cmd/bench): the tables, the charts and [%s](%s), the raw results, ", rep.command, rawName, rawName)
+	p("all come from one run of that command. Do not edit this file; run the command again.\n\n")
+	p("Times are medians over the runs; ±x%% is benchstat's 95%% confidence interval, left out when there are too few runs for one.\n\n")
+
+	p("%s\n\n", sectionHeadings[0])
+	m := rep.machine
+	p("| | |\n|---|---|\n")
+	p("| CPU | %s |\n", m.cpu)
+	p("| Logical CPUs | %d |\n", m.cpus)
+	p("| OS/arch | %s/%s |\n", m.goos, m.goarch)
+	p("| Kernel | %s |\n", m.kernel)
+	p("| Go | %s |\n", strings.Join(m.goVersions, ", "))
+	if m.commit != "" {
+		p("| Commit | %s |\n", m.commit)
+	}
+	p("| Command | `%s` |\n\n", rep.command)
+
+	p("%s\n\n", sectionHeadings[1])
+	p("One call of each function, per mechanism (//tools/cmd/bench/calls); × %s is the time relative to a direct, statically linked call.\n\n", baseline)
+	p("| Mechanism |")
+	for _, fn := range callFuncs {
+		p(" %s | allocs/op | × %s |", fn, baseline)
+	}
+	p("\n|---|")
+	for range callFuncs {
+		p("--:|--:|--:|")
+	}
+	p("\n")
+	for _, mech := range rep.calls.mechanisms {
+		p("| %s |", mech)
+		for _, fn := range callFuncs {
+			ns, ok := rep.calls.ns[fn][mech]
+			if !ok {
+				p(" – | – | – |")
+				continue
+			}
+			p(" %s | %s | %s |", fmtNs(ns), fmtCount(rep.calls.allocs[fn][mech].median), fmtRatio(ns.median/rep.calls.ns[fn][baseline].median))
+		}
+		p("\n")
+	}
+	// The two ratios users choose on: what bindings add to a direct call,
+	// and what a call through go-plugin costs next to one through bindings.
+	for _, fn := range callFuncs {
+		b, ok := rep.calls.ns[fn]["bindings"]
+		if !ok {
+			continue
+		}
+		p("\n%s: a call through the bindings takes %s the time of a direct call", fn, fmtRatio(b.median/rep.calls.ns[fn][baseline].median)+"×")
+		for _, remote := range []string{"netrpc", "grpc"} {
+			if r, ok := rep.calls.ns[fn][remote]; ok {
+				p("; go-plugin over %s takes %s the time of the bindings", remote, fmtRatio(r.median/b.median)+"×")
+			}
+		}
+		p(".\n")
+	}
+	// plugkit's three modes side by side: a plugin linked in (static) is
+	// a direct call, one opened in-process is called through its kind's
+	// bindings, and an isolated one through the generated stubs.
+	for _, fn := range callFuncs {
+		iso, ok := rep.calls.ns[fn]["isolated"]
+		if !ok {
+			continue
+		}
+		p("\n%s, plugkit's three modes: static (direct) %s, in-process (kind) %s, isolated %s", fn,
+			fmtNs(rep.calls.ns[fn][baseline]), fmtNs(rep.calls.ns[fn]["kind"]), fmtNs(iso))
+		if pair, ok := rep.calls.paired[fn]; ok {
+			p("; timed call by call against go-plugin's hand-written net/rpc stub over the same transport, in one loop (BenchmarkIsolatedVsNetRPC), an isolated call takes %s its time", fmtRatio(pair.median)+"×")
+			if !math.IsNaN(pair.pct) {
+				p(" (±%.0f%%)", pair.pct)
+			}
+		}
+		p(".\n")
+	}
+	p("\n![Call cost per mechanism, ns/op, log scale](%s)\n\n", callsChart)
+
+	p("%s\n\n", sectionHeadings[2])
+	p("Loading N distinct plugins with host/loader and binding each with its generated bindings (//tools/cmd/bench/load), in a fresh process per run, since a process loads a plugin once. ")
+	p("The host is in production mode: each plugin is signed, with a key the probe makes, and its signature checked. ")
+	p("The phase columns are summed over the N plugins: *stage* is the permission check and the private copy dlopen gets (copy_file_range: a copy in the kernel on ext4, a reflink where the file system shares extents); ")
+	p("*check* is everything else before any of the plugin's code runs: the SHA-256 (on a second goroutine, from *stage* on), the ELF facts, the build manifest and its signature; *plugin.Open* includes the plugin's init functions; ")
+	p("*identify* looks up PluginManifest; *bind* is the bindings' symbol lookups. *Load, in process* is measured around all of it; *process* is the whole probe process, start and exit included. ")
+	p("*bare sha256* is one SHA-256 pass over each file, as sha256sum makes it, in the same process just before its load: the yardstick.\n\n")
+	p("| Plugins | stage | check | plugin.Open | identify | bind | load, in process | per plugin | process | bare sha256 |\n")
+	p("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rep.load {
+		p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.plugins,
+			fmtNs(r.stage), fmtNs(r.check), fmtNs(r.open), fmtNs(r.identify), fmtNs(r.bind),
+			fmtNs(r.load), fmtNs(stat{median: r.load.median / float64(r.plugins), pct: math.NaN()}), fmtNs(r.wall), fmtNs(r.sha256))
+	}
+	p("\nThe loader's own work is *load, in process* minus *plugin.Open*: the checks, the hash, the signature and the binding. Against one bare SHA-256 pass over the same files:\n\n")
+	p("| Plugins | loader's work | bare sha256 | ratio |\n|--:|--:|--:|--:|\n")
+	for _, r := range rep.load {
+		work := stat{median: r.load.median - r.open.median, pct: math.NaN()}
+		p("| %d | %s | %s | %s× |\n", r.plugins, fmtNs(work), fmtNs(r.sha256), fmtRatio(work.median/r.sha256.median))
+	}
+	p("\nFor comparison, starting one hashicorp/go-plugin client: launching the plugin's process, the handshake and the first RPC connection (//tools/cmd/bench/calls, BenchmarkGoPluginStart). *isolated* is plugkit's isolated mode doing the same with a plugin's generated executable, plus what go-plugin's hand-written example skips: the checks of the executable and its build manifest, go-plugin's SHA-256 of the executable before exec (SecureConfig), and the call that fetches the kind's variables:\n\n")
+	p("| go-plugin client | start | allocs/op |\n|---|--:|--:|\n")
+	for _, s := range rep.starts {
+		p("| %s | %s | %s |\n", s.mechanism, fmtNs(s.ns), fmtCount(s.allocs.median))
+	}
+	if len(rep.load) > 0 {
+		first, last := rep.load[0], rep.load[len(rep.load)-1]
+		p("\nLoading and binding %d plugkit plugin(s) takes %s in process, %s with the process's start and exit", first.plugins, fmtNs(first.load), fmtNs(first.wall))
+		for _, s := range rep.starts {
+			p("; starting one go-plugin client (%s) takes %s", s.mechanism, fmtNs(s.ns))
+		}
+		if len(rep.starts) > 0 {
+			p(" (loading one plugin is %s× a go-plugin client start)", fmtRatio(first.load.median/rep.starts[0].ns.median))
+		}
+		p(". At %d plugins plugkit spends %s per plugin in process; go-plugin starts a process per plugin.\n", last.plugins,
+			fmtNs(stat{median: last.load.median / float64(last.plugins), pct: math.NaN()}))
+	}
+
+	p("\n%s\n\n", sectionHeadings[3])
+	p("How each cost grows. bindgen (//tools/build/bindgen/internal/bindgen, BenchmarkBindgen) reads a plugin exporting N symbols (half functions, half variables) and writes its bindings; the load time per number of plugins is in the table above.\n\n")
+	p("| Symbols | bindgen | per symbol | generated file | B/op | allocs/op |\n|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rep.bindgen {
+		p("| %d | %s | %s | %s | %s | %s |\n", r.symbols, fmtNs(r.ns),
+			fmtNs(stat{median: r.ns.median / float64(r.symbols), pct: math.NaN()}),
+			fmtBytes(r.size.median), fmtBytes(r.mem.median), fmtCount(r.allocs.median))
+	}
+	p("\n![Load time against plugins; bindgen time and file size against symbols; log scales](%s)\n\n", scaleChart)
+
+	p("%s\n\n", sectionHeadings[4])
+	p("`host serve` under load (//tools/cmd/bench/serve, BenchmarkServeLog): concurrent clients (4 per CPU) POST /log over loopback to a service with one logger that does nothing, in-process or isolated, so the numbers are the service's and the mode's. ")
+	p("Clients and service share the machine's CPUs. *per request* is wall time over all clients (1/throughput); p50 and p99 are the latency one client sees.\n\n")
+	p("| Logger | requests/s | per request | p50 | p99 |\n|---|--:|--:|--:|--:|\n")
+	for _, r := range rep.serve {
+		p("| %s | %s | %s | %s | %s |\n", r.mode, fmtCount(r.perSec.median), fmtNs(r.ns), fmtNs(r.p50), fmtNs(r.p99))
+	}
+	p("\n![host serve: POST /log latency per mode, p50 and p99, log scale](%s)\n\n", serveChart)
+
+	p("%s\n\n", sectionHeadings[5])
+	p("benchstat's summary of [%s](%s):\n\n```\n%s```\n", rawName, rawName, rep.benchstat)
+	return b.Bytes()
+}
+
+// fmtNs writes a time in ns with three significant digits and a unit
+// that suits it.
+func fmtNs(s stat) string {
+	v := s.median
+	var out string
+	switch {
+	case v >= 1e9:
+		out = sig3(v/1e9) + " s"
+	case v >= 1e6:
+		out = sig3(v/1e6) + " ms"
+	case v >= 1e3:
+		out = sig3(v/1e3) + " µs"
+	default:
+		out = sig3(v) + " ns"
+	}
+	if !math.IsNaN(s.pct) {
+		out += fmt.Sprintf(" ±%.0f%%", s.pct)
+	}
+	return out
+}
+
+func fmtBytes(v float64) string {
+	switch {
+	case v >= 1<<20:
+		return sig3(v/(1<<20)) + " MiB"
+	case v >= 1<<10:
+		return sig3(v/(1<<10)) + " KiB"
+	default:
+		return fmt.Sprintf("%.0f B", v)
+	}
+}
+
+func fmtCount(v float64) string {
+	if v >= 1e6 {
+		return sig3(v/1e6) + " M"
+	}
+	if v >= 1e4 {
+		return sig3(v/1e3) + " k"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func fmtRatio(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return sig3(v)
+}
+
+func sig3(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
