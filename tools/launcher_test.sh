@@ -91,7 +91,7 @@ expect offline_bazel_disagrees 1 "holds Bazel $other, but .bazelversion pins $pi
 ws=$tmp/ws_bad_version
 copy_workspace "$ws"
 echo "${pinned%.*}" >"$ws/.bazelversion"
-expect bazelversion_malformed 1 ".bazelversion must hold one Bazel version like" -- \
+expect bazelversion_malformed 1 ".bazelversion must hold one Bazel version, MAJOR.MINOR.PATCH" -- \
 	"${offline[@]}" PLUGKIT_CACHE="$tmp/none" "$ws/tools/bazel" build //...
 ws=$tmp/ws_no_rules_go
 copy_workspace "$ws"

@@ -89,7 +89,7 @@ def go_mod_version(content):
     """
     go = None
     for line in content.splitlines():
-        fields = line.strip().split()
+        fields = [f for f in line.strip().replace("\t", " ").split(" ") if f]
         if len(fields) == 2 and fields[0] == "toolchain" and fields[1].startswith("go"):
             return fields[1][len("go"):]
         if len(fields) == 2 and fields[0] == "go":

@@ -10,8 +10,15 @@ holds another Bazel than .bazelversion names.
 def _running_impl(rctx):
     rctx.file("BUILD.bazel", 'exports_files(["running.txt"])\n')
 
-    # native.bazel_version is the running Bazel's version.
-    rctx.file("running.txt", "bazel %s\n" % native.bazel_version)
+    # native.bazel_version is the running Bazel's release label. Debian's
+    # Bazel (the offline toolchain's, tools/offline_bazel) is built without
+    # one and keeps it in build-label.txt, which is the running Bazel's own:
+    # Bazel runs inside that root.
+    version = native.bazel_version
+    label = rctx.path("/usr/share/bazel/build-label.txt")
+    if not version and label.exists:
+        version = rctx.read(label).strip()
+    rctx.file("running.txt", "bazel %s\n" % (version or "of-unknown-version"))
 
 _running = repository_rule(
     implementation = _running_impl,
