@@ -36,7 +36,7 @@
 # errors. The last line is "fork_test: OK ..." or "fork_test: FAILED ...".
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd -P)
 readonly ROOT
 
 say() { printf 'fork_test: %s\n' "$*" >&2; }

@@ -2,17 +2,19 @@
 # Measures an incremental build: what `bazel build //...` executes after one
 # plugin's source is edited. It appends a comment to the plugin's first .go
 # file, builds with an execution log, restores the file (also on failure or
-# Ctrl-C) and prints the executed actions by target and mnemonic.
+# Ctrl-C) and prints the executed spawns by target and mnemonic
+# (tools/scripts/repro/execlog executed).
 #
 #   tools/scripts/repro/incremental.sh plugins/greeter/chinese [more bazel flags]
 #
 # The workspace must be otherwise clean for the edited file; the build before
 # the edit warms Bazel up and is not counted.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# This file is tools/scripts/repro/incremental.sh.
+cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-	sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
 	[[ $# -ge 1 ]] && exit 0 || exit 2
 fi
 pkg=${1%/}
@@ -25,30 +27,31 @@ if ! git diff --quiet -- "$src"; then
 fi
 
 # The log must be on a path Bazel sees: tools/bazel may run it in a chroot
-# where only the workspace and Bazel's cache are mounted.
+# that shares the workspace but not every host folder (tools/offline_bazel).
 log=$PWD/.incremental-exec.json
-trap 'git checkout --quiet -- "$src"; rm -f "$log"' EXIT
+out=$(mktemp)
+trap 'git checkout --quiet -- "$src"; rm -f "$log" "$out"' EXIT
+
+# build LABEL FLAGS...: builds //..., showing Bazel's last lines if it fails.
+build() {
+	local label=$1
+	shift
+	if ! tools/bazel build //... "$@" >"$out" 2>&1; then
+		tail -n 30 "$out" >&2
+		echo "incremental: the $label build failed" >&2
+		exit 1
+	fi
+}
 
 echo "incremental: warm-up build" >&2
-tools/bazel build //... "$@" >/dev/null 2>&1
+build warm-up "$@"
 echo "incremental: edit $src, rebuild" >&2
 printf '\n// incremental.sh edit\n' >>"$src"
-tools/bazel build //... --execution_log_json_file="$log" "$@" 2>&1 | grep -E '^INFO: (Elapsed|Build completed|[0-9]+ processes)' >&2
+build incremental --execution_log_json_file="$log" "$@"
+grep -E '^INFO: (Elapsed|Build completed|[0-9,]+ processes)' "$out" >&2 || true
 
-python3 - "$log" <<'EOF'
-import collections, json, sys
-text = open(sys.argv[1]).read()
-dec, i, spawns = json.JSONDecoder(), 0, []
-while True:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    if i >= len(text):
-        break
-    obj, i = dec.raw_decode(text, i)
-    spawns.append(obj)
-executed = [s for s in spawns if not s.get("remoteCacheHit")]
-print(f"{len(executed)} actions executed")
-by = collections.Counter((s.get("targetLabel", "?"), s.get("mnemonic", "?")) for s in executed)
-for (label, mnemonic), n in sorted(by.items()):
-    print(f"  {n:3d}  {mnemonic:<22} {label}")
-EOF
+# The same flags as the build, so Bazel keeps its analysis; //... has just
+# built execlog, and `bazel run` runs it where Bazel runs (tools/bazel's
+# chroot, if any), which sees the workspace and so the log.
+tools/bazel run "$@" --ui_event_filters=-info,-stdout,-stderr --noshow_progress \
+	//tools/scripts/repro/execlog -- executed "$log"

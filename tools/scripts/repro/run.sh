@@ -43,18 +43,19 @@
 #                       one; default: $PLUGKIT_REMOTE_CACHE, else a local nginx
 #   --allow-misses      do not fail when build C runs cacheable actions locally
 #
-# Needs: git, sha256sum, python3 (to read Bazel's execution log), and for the
-# local cache nginx (installed with apt-get when missing, as root); about
-# 12 GiB free under the work folder (PLUGKIT_REPRO_MIN_FREE_GIB changes the
-# figure it checks). Takes two full builds and a cached one: about 20 minutes
-# on 2 cores.
+# Needs: git, sha256sum, and for the local cache nginx (installed with apt-get
+# when missing, as root); about 12 GiB free under the work folder
+# (PLUGKIT_REPRO_MIN_FREE_GIB changes the figure it checks). Build C's
+# execution log is read by tools/scripts/repro/execlog, which the builds make.
+# Takes two full builds and a cached one: about 20 minutes on 2 cores.
 #
 # Exit status: 0 when the files match, every cacheable action of build C was a
 # remote cache hit, and A's plugins load into B's host; 1 otherwise; 2 on usage
 # errors. The last line is "repro: OK: ..." or "repro: FAILED (...): ...".
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+# This file is tools/scripts/repro/run.sh.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd -P)
 readonly ROOT
 
 say() { printf 'repro: %s\n' "$*" >&2; }
@@ -79,7 +80,6 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg' (see --help)" ;;
 	esac
 done
-command -v python3 >/dev/null || die "python3 is needed to read Bazel's execution log"
 
 # Flags every build shares. --config=ci for plain logs; all outputs downloaded
 # so the comparison sees every file (--config=remote alone downloads top-level
@@ -195,8 +195,9 @@ for copy in "$copy_a" "$copy_b"; do
 done
 
 # build LABEL COPY OUTPUT_BASE [FLAGS...]: builds //..., prints the seconds it
-# took. The execution log goes into the copy: Bazel may run in the launcher's
-# chroot, which mounts only the workspace and the output base.
+# took. The execution log goes into the copy: Bazel may run in the offline
+# launcher's chroot, which shares the workspace and the output base but not
+# every host folder (no /var, /opt, ...: tools/offline_bazel).
 build() {
 	local label=$1 copy=$2 out=$3 start end rc=0
 	shift 3
@@ -256,8 +257,10 @@ all_outputs() {
 	)
 }
 
-# compare NAME1 NAME2 [SUFFIX]: diffs two lists, prints a verdict; false on a
-# difference.
+# compare NAME1 NAME2 [SUFFIX [WHAT]]: diffs the lists $work/NAME1SUFFIX.sha256
+# and $work/NAME2SUFFIX.sha256 (outputs, all_outputs), prints a verdict that
+# calls their lines WHAT (default: files); false on a difference, or when
+# NAME2's list is empty.
 compare() {
 	local x=$1 y=$2 suffix=${3:-} what=${4:-files} n
 	n=$(wc -l <"$work/$y$suffix.sha256")
@@ -345,43 +348,38 @@ discard B "$out_b"
 step "7/7 build C: copy B, empty output base, through the cache"
 secs_c=$(build C "$copy_b" "$out_c") || fail "build C" "$work/C-build.log"
 say "C: ${secs_c}s"
-shutdown "$copy_b" "$out_c"
 procs=$(grep -oE '^INFO: [0-9,]+ processes: .*' "$work/C-build.log" | tail -n 1 || true)
 procs=${procs#INFO: }
 procs=${procs%.}
 say "C: $procs"
 # Bazel's execution log names every spawn, whether it was a cache hit, and
-# whether it could have been one (tags such as no-remote-cache say no).
-misses=$(
-	python3 - "$copy_b/.repro-C-exec.json" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-dec, i, total, cacheables, missed = json.JSONDecoder(), 0, 0, 0, []
-while True:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    if i >= len(text):
-        break
-    spawn, i = dec.raw_decode(text, i)
-    total += 1
-    hit = spawn.get("cacheHit") or spawn.get("remoteCacheHit")
-    cacheable = spawn.get("remoteCacheable", spawn.get("remotable") and spawn.get("cacheable"))
-    what = "%s %s (%s)" % (spawn.get("mnemonic", "?"), spawn.get("targetLabel", "?"), spawn.get("runner", "?"))
-    if not cacheable:
-        print("NOCACHE " + what)
-        continue
-    cacheables += 1
-    if not hit:
-        missed.append(what)
-for m in missed:
-    print("MISS " + m)
-print(total, cacheables, len(missed))
-PY
-) || fail "reading build C's execution log" "$copy_b/.repro-C-exec.json"
-read -r spawns cacheables miss_count < <(tail -n 1 <<<"$misses")
-grep '^NOCACHE ' <<<"$misses" | sed 's/^NOCACHE /repro:   not cacheable (tags): /' >&2 || true
-grep '^MISS ' <<<"$misses" | sed 's/^MISS /repro:   ran locally: /' >&2 || true
-if ((miss_count > 0)); then
+# whether it could have been one (tags such as no-remote-cache say no);
+# execlog reads it. It runs through `bazel run` in copy B on C's output base,
+# with C's flags: the server is still up and C's //... has just fetched the
+# binary, so this builds nothing, and under tools/bazel's offline toolchain it
+# runs inside the toolchain's root like every build action, with copy B, which
+# holds the log, mounted. A host-side bazel-bin path would lean on the binary
+# running outside that root, `go run` on a Go on the host. It is HEAD's
+# execlog (the working tree's with --worktree), as everything else checked.
+misses=$(cd "$copy_b" && tools/bazel --output_base="$out_c" run "${COMMON_FLAGS[@]}" \
+	--ui_event_filters=-info,-stdout,-stderr --noshow_progress \
+	//tools/scripts/repro/execlog -- cache "$copy_b/.repro-C-exec.json" 2>"$work/C-execlog.log") || {
+	tail -n 15 "$work/C-execlog.log" >&2
+	fail "reading build C's execution log" "$work/C-execlog.log"
+}
+shutdown "$copy_b" "$out_c"
+# The last line is "spawns N cacheable N misses N" (execlog --help).
+[[ $(tail -n 1 <<<"$misses") =~ ^spawns\ ([0-9]+)\ cacheable\ ([0-9]+)\ misses\ ([0-9]+)$ ]] ||
+	fail "reading build C's execution log: execlog printed no counts" "$work/C-execlog.log"
+spawns=${BASH_REMATCH[1]} cacheables=${BASH_REMATCH[2]} miss_count=${BASH_REMATCH[3]}
+grep '^uncacheable ' <<<"$misses" | sed 's/^uncacheable /repro:   not cacheable (tags): /' >&2 || true
+grep '^miss ' <<<"$misses" | sed 's/^miss /repro:   ran locally: /' >&2 || true
+if ((spawns == 0)); then
+	# An empty output base caches nothing locally, so every action of C is
+	# a spawn in the log; none means the log is not C's.
+	say "C: its execution log lists no spawn"
+	failed+=("empty execution log")
+elif ((miss_count > 0)); then
 	say "C: $miss_count of $cacheables cacheable actions ran locally instead of hitting the cache (above)"
 	((allow_misses)) || failed+=("$miss_count cache misses")
 else
