@@ -20,6 +20,12 @@
 #      --config=remote. Reports its "N processes: X remote cache hit, ..."
 #      line, lists every action that ran locally though it could have come
 #      from the cache, and checks C's files against A's too.
+#   8. Checks that every action of C carried the offline toolchain's C toolchain
+#      identity (the exec property plugkit-cc-toolchain), then cleans C's
+#      output base and builds one action (//tools/offline_bazel:cache_key_probe)
+#      twice more: with the same identity it must come from the cache, with
+#      another (PLUGKIT_CC_TOOLCHAIN_ID) it must not. Skipped, and said so,
+#      under a Bazel of your own, whose actions carry no identity.
 #
 # One output base is on disk at a time: each build's files are hashed (and
 # A's greeters copied for step 6) before its output base is deleted, so the
@@ -172,7 +178,7 @@ discard() {
 	rm -rf "$2"
 }
 
-step "1/7 copies of $(git -C "$ROOT" rev-parse --short HEAD) ($source_mode) in $work"
+step "1/8 copies of $(git -C "$ROOT" rev-parse --short HEAD) ($source_mode) in $work"
 if [[ $source_mode == head && -n $(git -C "$ROOT" status --porcelain --untracked-files=no) ]]; then
 	say "note: uncommitted changes in $ROOT are not part of the check (use --worktree to include them)"
 fi
@@ -181,7 +187,7 @@ make_copy "$copy_b"
 say "A: $copy_a"
 say "B: $copy_b"
 
-step "2/7 remote cache"
+step "2/8 remote cache"
 if [[ -z $cache_url ]]; then
 	"$ROOT/tools/scripts/remote_cache/nginx.sh" install
 	cache_url=$("$ROOT/tools/scripts/remote_cache/nginx.sh" start "$cache_dir")
@@ -282,7 +288,7 @@ fail() {
 	exit 1
 }
 
-step "3/7 build A: copy A, local, fills the cache"
+step "3/8 build A: copy A, local, fills the cache"
 secs_a=$(build A "$copy_a" "$out_a") || fail "build A" "$work/A-build.log"
 say "A: ${secs_a}s"
 # A's greeter plugins and their manifests, for the cross-copy load in step 6.
@@ -305,11 +311,11 @@ for f in "${greeters[@]}"; do
 done
 discard A "$out_a"
 
-step "4/7 build B: copy B, local again, cache not read"
+step "4/8 build B: copy B, local again, cache not read"
 secs_b=$(build B "$copy_b" "$out_b" "${LOCAL_FLAGS[@]}") || fail "build B" "$work/B-build.log"
 say "B: ${secs_b}s"
 
-step "5/7 reproducibility: A's files against B's"
+step "5/8 reproducibility: A's files against B's"
 outputs "$out_b" >"$work/B.sha256"
 count=$(wc -l <"$work/A.sha256")
 for kind in plugin manifest bindings; do
@@ -321,7 +327,7 @@ all_outputs "$out_b" >"$work/B-all.sha256"
 all_count=$(wc -l <"$work/A-all.sha256")
 compare A B -all "outputs in all (objects, archives, binaries, ...)" || failed+=("A and B outputs differ")
 
-step "6/7 loading A's plugins into B's host"
+step "6/8 loading A's plugins into B's host"
 load_ok=0
 if [[ ! -d $plugins_dir/greeter ]]; then
 	say "found no greeter plugins in A (see $work/A-cquery.log)"
@@ -345,7 +351,7 @@ fi
 shutdown "$copy_b" "$out_b"
 discard B "$out_b"
 
-step "7/7 build C: copy B, empty output base, through the cache"
+step "7/8 build C: copy B, empty output base, through the cache"
 secs_c=$(build C "$copy_b" "$out_c") || fail "build C" "$work/C-build.log"
 say "C: ${secs_c}s"
 procs=$(grep -oE '^INFO: [0-9,]+ processes: .*' "$work/C-build.log" | tail -n 1 || true)
@@ -367,7 +373,6 @@ misses=$(cd "$copy_b" && tools/bazel --output_base="$out_c" run "${COMMON_FLAGS[
 	tail -n 15 "$work/C-execlog.log" >&2
 	fail "reading build C's execution log" "$work/C-execlog.log"
 }
-shutdown "$copy_b" "$out_c"
 # The last line is "spawns N cacheable N misses N" (execlog --help).
 [[ $(tail -n 1 <<<"$misses") =~ ^spawns\ ([0-9]+)\ cacheable\ ([0-9]+)\ misses\ ([0-9]+)$ ]] ||
 	fail "reading build C's execution log: execlog printed no counts" "$work/C-execlog.log"
@@ -390,10 +395,68 @@ compare A C "" "plugin, manifest and bindings files" || failed+=("A and C differ
 all_outputs "$out_c" >"$work/C-all.sha256"
 compare A C -all "outputs in all" || failed+=("A and C outputs differ")
 
+step "8/8 the C toolchain's identity is in every action's key"
+# The offline toolchain (tools/offline_bazel) gives every action the exec
+# property plugkit-cc-toolchain, a digest of the packages its gcc and glibc
+# come from, because those are no action's inputs. Every spawn of C must
+# carry it; then one action built again after a clean must come from the
+# cache with the same identity, and must not with another.
+execlog() {
+	(cd "$copy_b" && tools/bazel --output_base="$out_c" run "${COMMON_FLAGS[@]}" \
+		--ui_event_filters=-info,-stdout,-stderr --noshow_progress \
+		//tools/scripts/repro/execlog -- "$@")
+}
+# probe NAME [ID]: cleans C's output base and builds the probe action with the
+# toolchain's identity, or with ID instead; sets probed to Bazel's process
+# count line.
+probe() {
+	(cd "$copy_b" && tools/bazel --output_base="$out_c" clean &&
+		PLUGKIT_CC_TOOLCHAIN_ID=${2:-} tools/bazel --output_base="$out_c" build "${COMMON_FLAGS[@]}" \
+			//tools/offline_bazel:cache_key_probe) >"$work/probe-$1.log" 2>&1 ||
+		fail "building the cache key probe ($1)" "$work/probe-$1.log"
+	probed=$(grep -oE '^INFO: [0-9,]+ processes: .*' "$work/probe-$1.log" | tail -n 1) || true
+}
+cc_ids=$(execlog platform "$copy_b/.repro-C-exec.json" 2>"$work/C-platform.log" | sed -n 's/^plugkit-cc-toolchain=//p') ||
+	fail "reading build C's execution platforms" "$work/C-platform.log"
+identity=checked
+if [[ -z $cc_ids ]]; then
+	# A Bazel of the user's own (BAZEL_REAL, or one on PATH) uses the
+	# machine's C toolchain, and the key names none (README.md, "Remote cache").
+	say "no action carries plugkit-cc-toolchain: not the offline toolchain, nothing to check"
+	identity="not the offline toolchain"
+elif ! execlog platform --require=plugkit-cc-toolchain "$copy_b/.repro-C-exec.json" >/dev/null 2>"$work/C-platform.log"; then
+	head -n 20 "$work/C-platform.log" >&2
+	say "C: some actions lack the C toolchain identity (above)"
+	failed+=("actions without the C toolchain identity")
+	identity=failed
+elif (($(wc -l <<<"$cc_ids") != 1)); then
+	say "C: the actions carry several C toolchain identities: $(paste -sd' ' <<<"$cc_ids")"
+	failed+=("several C toolchain identities")
+	identity=failed
+else
+	say "every action of C carries plugkit-cc-toolchain=$cc_ids"
+	probe fill
+	probe same
+	same=$probed
+	probe other "$cc_ids-changed"
+	other=$probed
+	say "same identity after a clean: $same"
+	say "another identity after a clean: $other"
+	if [[ $same != *"1 remote cache hit"* ]]; then
+		failed+=("the probe missed the cache with the same C toolchain identity")
+		identity=failed
+	fi
+	if [[ $other == *"remote cache hit"* ]]; then
+		failed+=("the probe hit the cache with another C toolchain identity")
+		identity=failed
+	fi
+fi
+shutdown "$copy_b" "$out_c"
+
 # --- summary -------------------------------------------------------------------
 
 printf '\n' >&2
-summary="build A ${secs_a}s, build B ${secs_b}s (independent), build C ${secs_c}s ($procs); $count plugin/manifest/bindings files and $all_count outputs in all compared; A's plugins in B's host: $( ((load_ok)) && echo loaded || echo failed)"
+summary="build A ${secs_a}s, build B ${secs_b}s (independent), build C ${secs_c}s ($procs); $count plugin/manifest/bindings files and $all_count outputs in all compared; A's plugins in B's host: $( ((load_ok)) && echo loaded || echo failed); C toolchain identity in the keys: $identity"
 if ((${#failed[@]})); then
 	echo "repro: FAILED ($(
 		IFS=,
