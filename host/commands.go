@@ -16,6 +16,7 @@ import (
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/pluginapi"
 	"example.com/plugkit/pluginapi/kinds/adder"
 	"example.com/plugkit/pluginapi/kinds/adderrpc"
@@ -24,17 +25,10 @@ import (
 	"example.com/plugkit/pluginapi/kinds/loggerrpc"
 )
 
-// newLoader returns a loader that expects what this host was built with. A
-// Bazel-built host knows its flag fingerprint and module versions and
-// refuses plugins without a build manifest; a `go build` host knows neither.
+// newLoader returns a loader that expects what this host was built with
+// (buildconfig.LoaderConfig), in the trust mode the command line chose.
 func newLoader() *loader.Loader {
-	cfg := loader.HostConfig()
-	if buildconfig.Generated {
-		cfg.GoVersion = buildconfig.GoVersion
-		cfg.BuildFlagsFingerprint = buildconfig.BuildFlagsFingerprint
-		cfg.SharedDeps = buildconfig.SharedDeps
-		cfg.RequireBuildManifest = true
-	}
+	cfg := buildconfig.LoaderConfig()
 	cfg.TrustedKeys = trustedKeys
 	return loader.New(cfg)
 }
@@ -56,7 +50,7 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 		"warn": func(l pluginapi.Logger) { l.Warn(*msg, labels) },
 	}[*level]
 	if send == nil {
-		return fmt.Errorf("%w: --level=%q: want log, info or warn", errUsage, *level)
+		return cli.UsageError("--level=%q: want log, info or warn", *level)
 	}
 	// One bad plugin does not stop the others; every failure is reported.
 	// A logger's failure while logging (a panic, a dead or hung process)
@@ -82,7 +76,7 @@ func logCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(found)+len(linked) == 0 {
-		return fmt.Errorf("%w: no logger plugins in %s (set --dir)", errUsage, *dir)
+		return cli.UsageError("no logger plugins in %s (set --dir)", *dir)
 	}
 	l := newLoader()
 	for _, f := range found {
@@ -193,7 +187,7 @@ func inspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: inspect takes one plugin file", errUsage)
+		return cli.UsageError("inspect takes one plugin file")
 	}
 	in, err := newLoader().Inspect(userPath(fs.Arg(0)))
 	if err != nil {
@@ -281,13 +275,13 @@ func add(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return fmt.Errorf("%w: add takes two integers", errUsage)
+		return cli.UsageError("add takes two integers")
 	}
 	var operands [2]int
 	for i := range operands {
 		n, err := strconv.Atoi(fs.Arg(i))
 		if err != nil {
-			return fmt.Errorf("%w: %q is not an integer", errUsage, fs.Arg(i))
+			return cli.UsageError("%q is not an integer", fs.Arg(i))
 		}
 		operands[i] = n
 	}
@@ -304,7 +298,7 @@ func add(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if len(found) == 0 {
-			return fmt.Errorf("%w: no adder plugin in %s (set --plugins)", errUsage, *dir)
+			return cli.UsageError("no adder plugin in %s (set --plugins)", *dir)
 		}
 		if mode.isolated {
 			api, _, err = adderrpc.Load(newLoader(), loader.IsolatedPath(found[0].path), mode.options())
@@ -334,7 +328,7 @@ func reload(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: reload takes one or more plugin files", errUsage)
+		return cli.UsageError("reload takes one or more plugin files")
 	}
 	l := newLoader()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

@@ -24,7 +24,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,6 +34,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bazelbuild/rules_go/go/runfiles"
+
 	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
 	"example.com/plugkit/internal/cli"
@@ -42,24 +43,19 @@ import (
 	"example.com/plugkit/pluginapi/kinds/greeterrpc"
 )
 
-// errUsage marks errors in the command line: exit status 2 (internal/cli).
-var errUsage = cli.ErrUsage
-
-type command struct {
-	name    string
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
-}
-
-func commands() []command {
-	return []command{
-		{"greet", "print the greeting of a greeter plugin", greet},
-		{"log", "send a message to every logger plugin in a folder", logCmd},
-		{"add", "add two integers with the adder plugin", add},
-		{"list", "list the plugins under a folder and whether each may be loaded", list},
-		{"inspect", "describe a plugin file without opening it", inspect},
-		{"reload", "load plugin files in order, a later build of a plugin replacing an earlier one", reload},
-		{"serve", "serve greet and log over HTTP, reloading plugins as new builds land", serveCmd},
+// commands are the host's subcommands, each writing to stdout and stderr.
+func commands(stdout, stderr io.Writer) []cli.Command {
+	with := func(run func(args []string, stdout, stderr io.Writer) error) func([]string) error {
+		return func(args []string) error { return run(args, stdout, stderr) }
+	}
+	return []cli.Command{
+		{Name: "greet", Summary: "print the greeting of a greeter plugin", Run: with(greet)},
+		{Name: "log", Summary: "send a message to every logger plugin in a folder", Run: with(logCmd)},
+		{Name: "add", Summary: "add two integers with the adder plugin", Run: with(add)},
+		{Name: "list", Summary: "list the plugins under a folder and whether each may be loaded", Run: with(list)},
+		{Name: "inspect", Summary: "describe a plugin file without opening it", Run: with(inspect)},
+		{Name: "reload", Summary: "load plugin files in order, a later build of a plugin replacing an earlier one", Run: with(reload)},
+		{Name: "serve", Summary: "serve greet and log over HTTP, reloading plugins as new builds land", Run: with(serveCmd)},
 	}
 }
 
@@ -81,53 +77,32 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: no command given", errUsage)
-		}
-		return nil
+	cmds := commands(stdout, stderr)
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "usage: host <command> [flags]\n\ncommands:")
+		cli.WriteCommands(w, cmds)
+		fmt.Fprintln(w, "\nRun 'host <command> --help' for a command's flags.")
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(args[1:], stdout, stderr)
-		}
-	}
-	usage(stderr)
-	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	// The host's help goes to stderr, as each command's --help does (the
+	// flag package's output).
+	return cli.Dispatch(args, cmds, usage, stderr, stderr)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: host <command> [flags]\n\ncommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'host <command> --help' for a command's flags.")
-}
-
-// newFlagSet returns a flag set whose errors come back to run instead of
-// exiting, so tests can drive every path.
+// newFlagSet returns a command's flag set, with the --trust flag every
+// command shares.
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet(name, "usage: host "+synopsis+"\n\nflags:\n", stderr)
 	fs.String("trust", "", "production mode: a file of trusted public keys (tools/cmd/sign keygen writes one); every plugin's build manifest must be signed by one of them (default $PLUGKIT_TRUSTED_KEYS; none: development mode, signatures not checked)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: host %s\n\nflags:\n", synopsis)
-		fs.PrintDefaults()
-	}
 	return fs
 }
 
 // parse parses flags and checks that at most maxArgs arguments follow.
 func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > maxArgs {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args()[maxArgs:])
+		return cli.UsageError("unexpected arguments %q", fs.Args()[maxArgs:])
 	}
 	return readTrust(fs)
 }
@@ -147,14 +122,14 @@ func readTrust(fs *flag.FlagSet) error {
 	}
 	keys, err := loader.ReadTrustedKeys(userPath(path))
 	if err != nil {
-		return fmt.Errorf("%w: --trust: %v", errUsage, err)
+		return cli.UsageError("--trust: %v", err)
 	}
 	trustedKeys = keys
 	return nil
 }
 
-// runfilesPlugins is where //plugins, the host's data, sits in its
-// runfiles.
+// runfilesPlugins is the rlocation path of //plugins, the host's data, in
+// its runfiles.
 const runfilesPlugins = "_main/plugins/plugins"
 
 // pluginsFlag defines a plugins folder flag. Its default is found when the
@@ -186,21 +161,20 @@ func (v *pluginsDirValue) Set(s string) error {
 }
 
 // defaultPluginsDir finds the plugins folder: the environment first, then
-// Bazel runfiles (bazel run and bazel test), then beside the binary.
+// Bazel runfiles (bazel run, bazel test, and a host in bazel-bin), then
+// plugins/ beside the binary, which is where an installed host keeps them.
+// A folder is taken only if it exists: a host run from an install folder
+// by a Bazel-built program still inherits that program's runfiles variables.
 func defaultPluginsDir() string {
 	if dir := os.Getenv("PLUGKIT_PLUGINS"); dir != "" {
 		return dir
 	}
 	var candidates []string
-	for _, env := range []string{"RUNFILES_DIR", "TEST_SRCDIR"} {
-		if dir := os.Getenv(env); dir != "" {
-			candidates = append(candidates, filepath.Join(dir, runfilesPlugins))
-		}
+	if dir, err := runfiles.Rlocation(runfilesPlugins); err == nil {
+		candidates = append(candidates, dir)
 	}
 	if exe, err := os.Executable(); err == nil {
-		candidates = append(candidates,
-			filepath.Join(exe+".runfiles", runfilesPlugins),
-			filepath.Join(filepath.Dir(exe), "plugins"))
+		candidates = append(candidates, filepath.Join(filepath.Dir(exe), "plugins"))
 	}
 	for _, dir := range candidates {
 		if st, err := os.Stat(dir); err == nil && st.IsDir() {
@@ -252,10 +226,10 @@ func greet(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if len(names) == 0 {
-		return fmt.Errorf("%w: no greeter plugins in %s (set --plugins)", errUsage, *dir)
+		return cli.UsageError("no greeter plugins in %s (set --plugins)", *dir)
 	}
 	sort.Strings(names)
-	return fmt.Errorf("%w: no greeter for language %q; available: %s", errUsage, *lang, strings.Join(names, ", "))
+	return cli.UsageError("no greeter for language %q; available: %s", *lang, strings.Join(names, ", "))
 }
 
 // greetWith prints the greeting of a plugin bound through the greeter

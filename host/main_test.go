@@ -12,12 +12,17 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/internal/compat"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// errUsage is the mark of a usage error, exit status 2 (internal/cli).
+var errUsage = cli.ErrUsage
 
 // runfile resolves a $(rlocationpath) handed over in the environment by the
 // go_test rule.
@@ -30,6 +35,16 @@ func pluginsDir(t testing.TB) string {
 	dir := filepath.Join(filepath.Dir(filepath.Dir(so)), "plugins")
 	require.DirExists(t, dir)
 	return dir
+}
+
+// TestLoaderConfig: the host's loader expects what
+// buildconfig.LoaderConfig says; only the trust mode is the command line's.
+func TestLoaderConfig(t *testing.T) {
+	defer func(keys []loader.TrustedKey) { trustedKeys = keys }(trustedKeys)
+	trustedKeys = nil
+	got := newLoader().Config()
+	assert.Equal(t, loader.New(buildconfig.LoaderConfig()).Config(), got)
+	assert.Equal(t, buildconfig.Generated, got.RequireBuildManifest)
 }
 
 func TestGreet(t *testing.T) {
@@ -123,6 +138,29 @@ func TestHostBinary(t *testing.T) {
 		assert.Equal(t, tc.stdout, stdout.String(), "%v", tc.args)
 		assert.Contains(t, stderr.String(), tc.stderr, "%v", tc.args)
 	}
+}
+
+// TestInstalledHostBinary: a host copied out of Bazel's tree, as an install
+// does, with no runfiles and no variables, finds the plugins beside it.
+func TestInstalledHostBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "host")
+	data, err := os.ReadFile(runfile(t, "HOST_BIN"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, data, 0o755))
+	copyPlugin(t, filepath.Join(dir, "plugins"), "hello")
+
+	cmd := exec.Command(bin, "greet", "--lang=hello")
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); {
+		case k == "PLUGKIT_PLUGINS", k == "TEST_SRCDIR", strings.HasPrefix(k, "RUNFILES_"):
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "hello from host/testdata\n", string(out))
 }
 
 // copyPlugin copies a Bazel-built test plugin and its build manifest into

@@ -19,6 +19,7 @@ import (
 
 	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/pluginapi"
 	"example.com/plugkit/pluginapi/kinds/greeter"
 	"example.com/plugkit/pluginapi/kinds/greeterrpc"
@@ -41,7 +42,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *maxGen < 1 || *poll <= 0 || *drain <= 0 {
-		return fmt.Errorf("%w: --max-generations, --poll and --drain must be positive", errUsage)
+		return cli.UsageError("--max-generations, --poll and --drain must be positive")
 	}
 	svc := &service{
 		dir:      userPath(*dir),

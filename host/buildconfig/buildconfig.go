@@ -1,10 +1,10 @@
-// Package buildconfig holds what the host expects of a plugin's build: the
-// Go SDK, the build flag fingerprint and the module versions from go.mod.
-//
-// Under Bazel this file is replaced by one generated in the host's own
-// configuration (tools/rules/plugin_manifest.bzl), from the same inputs as
-// every plugin's build manifest. A plain `go build` compiles this file, whose
-// empty values make the loader skip the checks that need them.
+// This file is what a plain `go build` compiles. Under Bazel it is replaced
+// by one generated in the host's own configuration
+// (tools/rules/plugin_manifest.bzl, tools/build/buildrecord), from the same
+// inputs as every plugin's build manifest. Its empty values make
+// LoaderConfig fall back to what the running binary says of itself, and the
+// loader skip the checks that need them.
+
 package buildconfig
 
 // Generated is true in a build whose values came from Bazel.

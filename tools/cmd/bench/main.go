@@ -9,8 +9,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,33 +47,25 @@ type options struct {
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("bench", usage, stderr)
 	o := &options{}
 	fs.IntVar(&o.count, "count", 6, "runs of each benchmark (go test -count); benchstat wants 6 or more for a confidence interval")
 	fs.StringVar(&o.benchtime, "benchtime", "", "go test -benchtime of each run, e.g. 1x or 500ms (default go test's, 1s)")
 	fs.StringVar(&o.out, "out", "", "folder to write the report into (default docs/ of the workspace `bazel run` was started in)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %v", cli.ErrUsage, err)
+	if err := cli.Parse(fs, args); err != nil {
+		return nil, err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return nil, fmt.Errorf("%w: unexpected arguments: %s", cli.ErrUsage, strings.Join(fs.Args(), " "))
+		return nil, cli.UsageError("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	if o.count < 1 {
-		return nil, fmt.Errorf("%w: -count=%d: want 1 or more", cli.ErrUsage, o.count)
+		return nil, cli.UsageError("-count=%d: want 1 or more", o.count)
 	}
 	if o.out == "" {
 		ws := os.Getenv("BUILD_WORKSPACE_DIRECTORY")
 		if ws == "" {
-			return nil, fmt.Errorf("%w: -out is not set and BUILD_WORKSPACE_DIRECTORY is empty: run with `bazel run`, or give -out", cli.ErrUsage)
+			return nil, cli.UsageError("-out is not set and BUILD_WORKSPACE_DIRECTORY is empty: run with `bazel run`, or give -out")
 		}
 		o.out = filepath.Join(ws, "docs")
 	}

@@ -21,6 +21,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"example.com/plugkit/internal/cli"
 )
 
 // The fork's identity in these tests; forkIdentity picks another when the
@@ -47,7 +49,7 @@ func forkIdentity(t *testing.T, src string) (string, string) {
 // repository root above this package.
 func workspace(t *testing.T) string {
 	t.Helper()
-	marker := filepath.Join("..", "..", "MODULE.bazel")
+	marker := filepath.Join("..", "..", "..", "MODULE.bazel")
 	if rl := os.Getenv("FORK_WORKSPACE_MARKER"); rl != "" {
 		marker = filepath.Join(os.Getenv("TEST_SRCDIR"), rl)
 	}
@@ -251,7 +253,7 @@ func TestRefusals(t *testing.T) {
 	} {
 		err := run(append([]string{"--src", src}, tc.args...), &bytes.Buffer{}, &bytes.Buffer{})
 		require.Error(t, err, tc.args)
-		assert.ErrorIs(t, err, errUsage, tc.args)
+		assert.ErrorIs(t, err, cli.ErrUsage, tc.args)
 		assert.Contains(t, err.Error(), tc.want, tc.args)
 	}
 }
@@ -392,7 +394,7 @@ func TestRefusesData(t *testing.T) {
 				var stdout bytes.Buffer
 				err := run(append([]string{"--src", root, "--module", "example.net/newmod", "--name", "newmod"}, extra...), &stdout, &bytes.Buffer{})
 				require.Error(t, err, extra)
-				assert.NotErrorIs(t, err, errUsage)
+				assert.NotErrorIs(t, err, cli.ErrUsage)
 				assert.Contains(t, err.Error(), "nothing written", extra)
 				assert.Contains(t, err.Error(), tc.want, extra)
 				assert.Contains(t, err.Error(), "regenerate", extra)

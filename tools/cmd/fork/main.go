@@ -14,7 +14,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,9 +27,6 @@ import (
 
 	"example.com/plugkit/internal/cli"
 )
-
-// errUsage marks errors in the command line: exit status 2 (internal/cli).
-var errUsage = cli.ErrUsage
 
 func main() {
 	cli.Exit("fork", run(os.Args[1:], os.Stdout, os.Stderr))
@@ -66,37 +62,32 @@ type options struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("fork", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("fork", usage, stderr)
 	o := options{stdout: stdout}
 	fs.StringVar(&o.module, "module", "", "the fork's Go module path, e.g. github.com/acme/platform (required)")
 	fs.StringVar(&o.name, "name", "", "the fork's Bazel module and project name, e.g. platform (required)")
 	fs.StringVar(&o.dest, "dest", "", "copy the tracked files into this folder (absent or empty) and rewrite there; relative to the folder bazel run was called from")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "list the files that would change, and change nothing")
 	fs.StringVar(&o.src, "src", os.Getenv("BUILD_WORKSPACE_DIRECTORY"), "the work tree to fork (default: $BUILD_WORKSPACE_DIRECTORY, set by bazel run)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	if err := cli.Parse(fs, args); err != nil {
+		if errors.Is(err, cli.ErrUsage) {
+			return fmt.Errorf("%w (see --help)", err)
 		}
-		return fmt.Errorf("%w: %v (see --help)", errUsage, err)
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected argument %q (see --help)", errUsage, fs.Arg(0))
+		return cli.UsageError("unexpected argument %q (see --help)", fs.Arg(0))
 	case o.module == "" || o.name == "":
-		return fmt.Errorf("%w: --module and --name are required (see --help)", errUsage)
+		return cli.UsageError("--module and --name are required (see --help)")
 	case o.src == "":
-		return fmt.Errorf("%w: no work tree: run this with bazel run //tools/cmd/fork, or pass --src", errUsage)
+		return cli.UsageError("no work tree: run this with bazel run //tools/cmd/fork, or pass --src")
 	}
 	if err := module.CheckPath(o.module); err != nil {
-		return fmt.Errorf("%w: --module: %v", errUsage, err)
+		return cli.UsageError("--module: %v", err)
 	}
 	if !bazelModuleName.MatchString(o.name) {
-		return fmt.Errorf("%w: --name %q: a Bazel module name is lowercase letters, digits, '.', '-' and '_', starting with a letter", errUsage, o.name)
+		return cli.UsageError("--name %q: a Bazel module name is lowercase letters, digits, '.', '-' and '_', starting with a letter", o.name)
 	}
 	if o.dest != "" && !filepath.IsAbs(o.dest) {
 		if wd := os.Getenv("BUILD_WORKING_DIRECTORY"); wd != "" {
@@ -142,7 +133,7 @@ func fork(o options) error {
 		return err
 	}
 	if oldModule == o.module && oldName == o.name {
-		return fmt.Errorf("%w: %s is already module %s, named %s: nothing to do", errUsage, src, o.module, o.name)
+		return cli.UsageError("%s is already module %s, named %s: nothing to do", src, o.module, o.name)
 	}
 	entries, err := trackedFiles(src)
 	if err != nil {
@@ -262,7 +253,7 @@ func checkDest(src, dest string) (string, error) {
 	}
 	within := func(a, b string) bool { return a == b || strings.HasPrefix(a, b+string(filepath.Separator)) }
 	if within(abs, realSrc) || within(realSrc, abs) {
-		return "", fmt.Errorf("%w: --dest %s overlaps the work tree %s: pick a folder outside it", errUsage, abs, src)
+		return "", cli.UsageError("--dest %s overlaps the work tree %s: pick a folder outside it", abs, src)
 	}
 	entries, err := os.ReadDir(abs)
 	switch {
@@ -270,7 +261,7 @@ func checkDest(src, dest string) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("--dest: %w", err)
 	case len(entries) > 0:
-		return "", fmt.Errorf("%w: --dest %s is not empty: pick a new or empty folder", errUsage, abs)
+		return "", cli.UsageError("--dest %s is not empty: pick a new or empty folder", abs)
 	}
 	return abs, nil
 }

@@ -26,7 +26,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -42,9 +41,6 @@ import (
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/internal/contract"
 )
-
-// errUsage marks errors in the command line: exit status 2 (internal/cli).
-var errUsage = cli.ErrUsage
 
 // apiDir is the API package's folder in the workspace, whose source
 // declares the kinds.
@@ -65,12 +61,13 @@ french in greeter/french. Existing folders are never overwritten.
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("newplugin", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("newplugin", usage, stderr)
 	workspace := fs.String("workspace", os.Getenv("BUILD_WORKSPACE_DIRECTORY"),
 		"the workspace root (default: $BUILD_WORKSPACE_DIRECTORY, set by bazel run)")
 	noRegister := fs.Bool("no-register", false,
 		"do not add the plugin to PLUGINS in plugins/BUILD.bazel: it builds and tests, but does not ship")
+	// The kinds to choose from are the workspace's, known once --workspace
+	// is parsed.
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		if *workspace != "" {
@@ -82,21 +79,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, "\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	if err := cli.Parse(fs, args); err != nil {
+		if errors.Is(err, cli.ErrUsage) {
+			return fmt.Errorf("%w (see --help)", err)
 		}
-		return fmt.Errorf("%w: %v (see --help)", errUsage, err)
+		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want one KIND/NAME, such as greeter/french, got %d arguments (see --help)", errUsage, fs.NArg())
+		return cli.UsageError("want one KIND/NAME, such as greeter/french, got %d arguments (see --help)", fs.NArg())
 	}
 	if *workspace == "" {
-		return fmt.Errorf("%w: no workspace: run this with tools/bazel run //tools/cmd/newplugin, or pass --workspace", errUsage)
+		return cli.UsageError("no workspace: run this with tools/bazel run //tools/cmd/newplugin, or pass --workspace")
 	}
 	name := fs.Arg(0)
 	if err := validateName(name); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return cli.UsageError("%v", err)
 	}
 	res, err := generate(*workspace, name, !*noRegister)
 	if err != nil {
@@ -213,7 +210,7 @@ type result struct {
 // be edited; it removes what it wrote when a write fails.
 func generate(root, name string, register bool) (*result, error) {
 	if err := validateName(name); err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, cli.UsageError("%v", err)
 	}
 	ws, err := loadWorkspace(root)
 	if err != nil {
@@ -221,7 +218,7 @@ func generate(root, name string, register bool) (*result, error) {
 	}
 	kindName, pkg, err := pluginName(name, ws.contract.KindNames())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, cli.UsageError("%v", err)
 	}
 	kind, _ := ws.contract.Kind(kindName)
 	res := &result{kind: kindName, pkg: pkg, dir: "plugins/" + name, label: "//plugins/" + name + ":plugin"}

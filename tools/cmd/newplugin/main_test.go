@@ -47,7 +47,7 @@ plugin_dir(
 
 // repo is this repository's root, under go test and in the test's
 // runfiles under Bazel (go.mod and pluginapi's source are data).
-var repo = filepath.Join("..", "..")
+var repo = filepath.Join("..", "..", "..")
 
 // newWorkspace is a workspace in a temporary folder: this repository's
 // go.mod (and go.sum, when there is one) with the module line set to module
@@ -421,7 +421,7 @@ func TestBadNames(t *testing.T) {
 		}
 		err := run(append([]string{"--workspace", ws}, args...), &bytes.Buffer{}, &bytes.Buffer{})
 		require.Error(t, err, name)
-		assert.ErrorIs(t, err, errUsage, name)
+		assert.ErrorIs(t, err, cli.ErrUsage, name)
 		assert.Equal(t, 2, cli.Status(err), name)
 		assert.Contains(t, err.Error(), want, name)
 	}
@@ -444,7 +444,7 @@ func TestBadNames(t *testing.T) {
 
 	t.Setenv("BUILD_WORKSPACE_DIRECTORY", "")
 	err = run([]string{"greeter/french"}, &bytes.Buffer{}, &bytes.Buffer{})
-	assert.ErrorIs(t, err, errUsage)
+	assert.ErrorIs(t, err, cli.ErrUsage)
 	assert.Contains(t, err.Error(), "bazel run //tools/cmd/newplugin")
 }
 

@@ -57,43 +57,20 @@ $PLUGKIT_SIGNING_KEY_FILE.
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: no command", cli.ErrUsage)
+	with := func(cmd func(args []string, stdout, stderr io.Writer) error) func([]string) error {
+		return func(args []string) error { return cmd(args, stdout, stderr) }
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	case "keygen":
-		return keygen(args[1:], stdout, stderr)
-	case "sign":
-		return sign(args[1:], stdout, stderr)
-	case "verify":
-		return verify(args[1:], stdout, stderr)
+	cmds := []cli.Command{
+		{Name: "keygen", Run: with(keygen)},
+		{Name: "sign", Run: with(sign)},
+		{Name: "verify", Run: with(verify)},
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("%w: unknown command %q", cli.ErrUsage, args[0])
+	// Asked for, the usage goes to stdout, as the go tool's help does.
+	return cli.Dispatch(args, cmds, func(w io.Writer) { fmt.Fprint(w, usage) }, stdout, stderr)
 }
 
 func flagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sign %s\n\nflags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
-	}
-	return nil
+	return cli.NewFlagSet(name, "usage: sign "+synopsis+"\n\nflags:\n", stderr)
 }
 
 // userPath resolves a path as the user typed it: under `bazel run`, relative
@@ -108,11 +85,11 @@ func userPath(p string) string {
 func keygen(args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("keygen", "keygen [--comment=TEXT] PREFIX", stderr)
 	comment := fs.String("comment", "", "a comment for the public key line (who holds the key, since when)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: keygen takes one PREFIX", cli.ErrUsage)
+		return cli.UsageError("keygen takes one PREFIX")
 	}
 	prefix := userPath(fs.Arg(0))
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
@@ -156,7 +133,7 @@ func privateKey(flagValue string) (ed25519.PrivateKey, string, error) {
 	case os.Getenv("PLUGKIT_SIGNING_KEY_FILE") != "":
 		from = userPath(os.Getenv("PLUGKIT_SIGNING_KEY_FILE"))
 	default:
-		return nil, "", fmt.Errorf("%w: no key: give --key=FILE, or set PLUGKIT_SIGNING_KEY or PLUGKIT_SIGNING_KEY_FILE", cli.ErrUsage)
+		return nil, "", cli.UsageError("no key: give --key=FILE, or set PLUGKIT_SIGNING_KEY or PLUGKIT_SIGNING_KEY_FILE")
 	}
 	if data == nil {
 		fi, err := os.Stat(from)
@@ -180,11 +157,11 @@ func privateKey(flagValue string) (ed25519.PrivateKey, string, error) {
 func sign(args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("sign", "sign [--key=FILE] PATH...", stderr)
 	keyFile := fs.String("key", "", "the private key (PKCS#8 PEM), as keygen writes it")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: sign takes one or more plugins or folders", cli.ErrUsage)
+		return cli.UsageError("sign takes one or more plugins or folders")
 	}
 	key, _, err := privateKey(*keyFile)
 	if err != nil {
@@ -211,11 +188,11 @@ func sign(args []string, stdout, stderr io.Writer) error {
 func verify(args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("verify", "verify --trust=FILE PATH...", stderr)
 	trust := fs.String("trust", "", "the file of trusted public keys")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *trust == "" || fs.NArg() == 0 {
-		return fmt.Errorf("%w: verify takes --trust=FILE and one or more plugins or folders", cli.ErrUsage)
+		return cli.UsageError("verify takes --trust=FILE and one or more plugins or folders")
 	}
 	data, err := readSmall(userPath(*trust), 1<<20)
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"example.com/plugkit/internal/cli"
 )
 
 // Config is a bindgen run, as the command's flags describe it.
@@ -162,8 +164,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "rpc" {
 		return rpcMain(args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("bindgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("bindgen", usageText, stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Name, "output-name", "PluginAPI", "name of the generated `type`; Bind<type> returns it")
 	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: the package of the Go files\nnext to -output-path, else \"main\")")
@@ -178,15 +179,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.RecordPackage, "record-package", "", "package `path` to record in the bindings instead of the plugin's own, e.g. its\npath without a per-build suffix")
 	fs.StringVar(&cfg.SymbolPrefix, "symbol-prefix", "", "the plugin's package `path` as its symbols spell it; only needed when\nbindgen can't tell (it says so)")
 	format := fs.Bool("format", true, "accepted for go-bind-plugin compatibility: output is always formatted in-process with go/format")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := cli.Parse(fs, args); err != nil {
+		return cli.Status(err) // flag printed it
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "bindgen: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))

@@ -3,7 +3,6 @@ package bindgen
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -537,8 +536,7 @@ Flags:
 // kindMain is "bindgen kind": it returns the exit code, by internal/cli's
 // convention.
 func kindMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bindgen kind", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("bindgen kind", kindUsageText, stderr)
 	var cfg KindConfig
 	fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it (greeter for GreeterKind)")
 	fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
@@ -546,15 +544,8 @@ func kindMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: the kind's name)")
 	outputPath := fs.String("output-path", "-", "`file` to write; - for standard output")
 	kinds := fs.String("kinds", "", "comma-separated `kinds` the build expects the API package to declare; any\ndifference is an error (tools/rules/kinds.bzl passes its textual scan's)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, kindUsageText)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.Status(err)
-		}
-		return cli.Status(fmt.Errorf("%w: %w", cli.ErrUsage, err)) // flag printed it
+	if err := cli.Parse(fs, args); err != nil {
+		return cli.Status(err) // flag printed it
 	}
 	cfg.Files = fs.Args()
 	if *kinds != "" {

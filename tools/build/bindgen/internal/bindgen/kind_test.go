@@ -17,7 +17,7 @@ import (
 
 // apiDir is the real contract package, pluginapi, from this package's
 // directory; under Bazel it is in the runfiles (//pluginapi:srcs).
-const apiDir = "../../../../pluginapi"
+const apiDir = "../../../../../pluginapi"
 
 const (
 	apiImportPath      = "example.com/plugkit/pluginapi"

@@ -3,7 +3,6 @@ package bindgen
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -614,8 +613,7 @@ Flags:
 
 // rpcMain is "bindgen rpc".
 func rpcMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bindgen rpc", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("bindgen rpc", rpcUsageText, stderr)
 	var cfg RPCConfig
 	fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it")
 	fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
@@ -625,15 +623,8 @@ func rpcMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: <kind>rpc)")
 	outputPath := fs.String("output-path", "-", "`file` to write; - for standard output")
 	kinds := fs.String("kinds", "", "comma-separated `kinds` the build expects the API package to declare")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, rpcUsageText)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cli.Status(err)
-		}
-		return cli.Status(fmt.Errorf("%w: %w", cli.ErrUsage, err))
+	if err := cli.Parse(fs, args); err != nil {
+		return cli.Status(err) // flag printed it
 	}
 	cfg.Files = fs.Args()
 	if *kinds != "" {

@@ -81,16 +81,12 @@ prints the time each load phase took, summed over the plugins, as one JSON
 object. Each plugin's build manifest must sit beside it.
 `
 
-// newLoader configures the loader as the host's does (host/commands.go),
-// so the benchmark pays for the same checks a real host start pays for.
+// newLoader configures the loader as the host's does
+// (buildconfig.LoaderConfig), in production mode, so the benchmark pays for
+// the same checks a real host start pays for.
 func newLoader(trusted []loader.TrustedKey) *loader.Loader {
-	cfg := loader.HostConfig()
+	cfg := buildconfig.LoaderConfig()
 	cfg.TrustedKeys = trusted
-	if buildconfig.Generated {
-		cfg.GoVersion = buildconfig.GoVersion
-		cfg.BuildFlagsFingerprint = buildconfig.BuildFlagsFingerprint
-		cfg.SharedDeps = buildconfig.SharedDeps
-	}
 	return loader.New(cfg)
 }
 
