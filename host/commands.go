@@ -229,8 +229,8 @@ func printInspection(w io.Writer, in *loader.Inspection) {
 	if in.PluginPath != "" {
 		fmt.Fprintf(tw, "plugin path:\t%s\n", in.PluginPath)
 	}
-	if m := in.BuildManifest; m != nil {
-		fmt.Fprintf(tw, "manifest:\t%s, pluginapi %s, %s\n", m.Plugin, m.PluginAPIVersion, m.GoVersion)
+	if m := in.BuildRecord; m != nil {
+		fmt.Fprintf(tw, "build record:\t%s, pluginapi %s, %s\n", m.Plugin, m.PluginAPIVersion, m.GoVersion)
 		fmt.Fprintf(tw, "  kind\t%s\n", m.Kind)
 		fmt.Fprintf(tw, "  flags\t%s\n", m.BuildFlagsFingerprint)
 	}
@@ -343,7 +343,7 @@ func reload(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		greeting := "-"
-		if p.BuildManifest != nil && p.BuildManifest.Kind == greeter.Kind {
+		if p.BuildRecord != nil && p.BuildRecord.Kind == greeter.Kind {
 			var b strings.Builder
 			if err := greetWith(&b, p); err == nil {
 				greeting = strings.TrimSuffix(b.String(), "\n")

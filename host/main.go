@@ -17,7 +17,7 @@
 // Plugins are found under --plugins (default: $PLUGKIT_PLUGINS, else the
 // plugins of //plugins in the binary's Bazel runfiles, else plugins/
 // beside the binary), anywhere below it: a plugin's kind is what its build
-// manifest says, and the host binds it through that kind's bindings
+// record says, and the host binds it through that kind's bindings
 // (pluginapi/kinds). Plugins linked into the host (//host:static) come
 // first. Exit status: 0 on success, 1 when a plugin fails, 2 for a usage
 // error.
@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 // command shares.
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := cli.NewFlagSet(name, "usage: host "+synopsis+"\n\nflags:\n", stderr)
-	fs.String("trust", "", "production mode: a file of trusted public keys (tools/cmd/sign keygen writes one); every plugin's build manifest must be signed by one of them (default $PLUGKIT_TRUSTED_KEYS; none: development mode, signatures not checked)")
+	fs.String("trust", "", "production mode: a file of trusted public keys (tools/cmd/sign keygen writes one); every plugin's build record must be signed by one of them (default $PLUGKIT_TRUSTED_KEYS; none: development mode, signatures not checked)")
 	return fs
 }
 
@@ -169,10 +169,7 @@ func defaultPluginsDir() string {
 	if dir := os.Getenv("PLUGKIT_PLUGINS"); dir != "" {
 		return dir
 	}
-	var candidates []string
-	if dir, err := runfiles.Rlocation(runfilesPlugins); err == nil {
-		candidates = append(candidates, dir)
-	}
+	candidates := runfilesPluginsDirs()
 	if exe, err := os.Executable(); err == nil {
 		candidates = append(candidates, filepath.Join(filepath.Dir(exe), "plugins"))
 	}
@@ -182,6 +179,29 @@ func defaultPluginsDir() string {
 		}
 	}
 	return "plugins"
+}
+
+// runfilesPluginsDirs is where //plugins may be in the host's runfiles. A
+// runfiles manifest lists files, not folders, so when the runfiles library
+// reads one (a manifest sits beside every Bazel-built binary, and is
+// preferred to the tree) the folder is not found by its rlocation path; it
+// is then in the runfiles tree the manifest describes, whose root the
+// library reports as RUNFILES_DIR.
+func runfilesPluginsDirs() []string {
+	rf, err := runfiles.New()
+	if err != nil {
+		return nil // not run by Bazel, nor from bazel-bin
+	}
+	var dirs []string
+	if dir, err := rf.Rlocation(runfilesPlugins); err == nil {
+		dirs = append(dirs, dir)
+	}
+	for _, kv := range rf.Env() {
+		if root, ok := strings.CutPrefix(kv, "RUNFILES_DIR="); ok {
+			dirs = append(dirs, filepath.Join(root, filepath.FromSlash(runfilesPlugins)))
+		}
+	}
+	return dirs
 }
 
 func greet(args []string, stdout, stderr io.Writer) error {

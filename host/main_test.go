@@ -14,6 +14,7 @@ import (
 
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/internal/compat"
 
@@ -44,7 +45,7 @@ func TestLoaderConfig(t *testing.T) {
 	trustedKeys = nil
 	got := newLoader().Config()
 	assert.Equal(t, loader.New(buildconfig.LoaderConfig()).Config(), got)
-	assert.Equal(t, buildconfig.Generated, got.RequireBuildManifest)
+	assert.Equal(t, buildconfig.Generated, got.RequireBuildRecord)
 }
 
 func TestGreet(t *testing.T) {
@@ -151,26 +152,57 @@ func TestInstalledHostBinary(t *testing.T) {
 	copyPlugin(t, filepath.Join(dir, "plugins"), "hello")
 
 	cmd := exec.Command(bin, "greet", "--lang=hello")
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); {
-		case k == "PLUGKIT_PLUGINS", k == "TEST_SRCDIR", strings.HasPrefix(k, "RUNFILES_"):
-		default:
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = withoutRunfiles(os.Environ())
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Equal(t, "hello from host/testdata\n", string(out))
 }
 
-// copyPlugin copies a Bazel-built test plugin and its build manifest into
+// TestHostBinaryRunfilesManifest runs the host as bazel-bin holds it, with
+// nothing in its environment pointing at runfiles: it finds them through the
+// manifest beside it, which the runfiles library prefers to the tree, and
+// still finds //plugins, a folder, which no manifest lists.
+func TestHostBinaryRunfilesManifest(t *testing.T) {
+	bin, err := filepath.EvalSymlinks(runfile(t, "HOST_BIN"))
+	require.NoError(t, err)
+	for _, p := range []string{bin + ".runfiles_manifest", bin + ".runfiles"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("the host's own runfiles are not built beside it here: %v", err)
+		}
+	}
+	cmd := exec.Command(bin, "list")
+	cmd.Env = withoutRunfiles(os.Environ())
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, rel := range strings.Fields(os.Getenv("PRODUCT_PLUGINS")) {
+		if strings.HasSuffix(rel, ".so") {
+			assert.Contains(t, string(out), filepath.Base(rel))
+		}
+	}
+}
+
+// withoutRunfiles is env without what points a program at its plugins or
+// runfiles.
+func withoutRunfiles(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		switch k, _, _ := strings.Cut(kv, "="); {
+		case k == "PLUGKIT_PLUGINS", k == "TEST_SRCDIR", strings.HasPrefix(k, "RUNFILES_"):
+		default:
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// copyPlugin copies a Bazel-built test plugin and its build record into
 // dir/hosttest/<name>/, where a test may change them.
 func copyPlugin(t *testing.T, dir, name string) string {
 	t.Helper()
 	src := filepath.Join(pluginsDir(t), "hosttest", name, name+".so")
 	dst := filepath.Join(dir, "hosttest", name, name+".so")
 	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
-	for _, suffix := range []string{"", ".manifest.json"} {
+	for _, suffix := range []string{"", buildrecord.Suffix} {
 		data, err := os.ReadFile(src + suffix)
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(dst+suffix, data, 0o644))
@@ -193,15 +225,38 @@ func TestGreetRefusesTamperedPlugin(t *testing.T) {
 	assert.Empty(t, stdout.String())
 }
 
-func TestGreetRefusesPluginWithoutManifest(t *testing.T) {
+func TestGreetRefusesPluginWithoutBuildRecord(t *testing.T) {
 	dir := t.TempDir()
 	so := copyPlugin(t, dir, "nihao")
-	require.NoError(t, os.Remove(loader.BuildManifestPath(so)))
+	require.NoError(t, os.Remove(loader.BuildRecordPath(so)))
 
 	var stdout, stderr bytes.Buffer
 	err := run([]string{"greet", "--lang=nihao", "--plugins=" + dir}, &stdout, &stderr)
 	require.Error(t, err)
-	assert.ErrorIs(t, err, loader.ErrManifestMissing)
+	assert.ErrorIs(t, err, loader.ErrBuildRecordMissing)
+}
+
+// TestLegacyBuildRecordName: a plugin installed before the build record's
+// rename, its record named <plugin>.so.manifest.json, still loads for one
+// release, and `host inspect` says to rename it.
+func TestLegacyBuildRecordName(t *testing.T) {
+	dir := t.TempDir()
+	so := copyPlugin(t, dir, "hello")
+	require.NoError(t, os.Rename(buildrecord.PathFor(so), buildrecord.LegacyPathFor(so)))
+
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"greet", "--lang=hello", "--plugins=" + dir}, &stdout, &stderr), stderr.String())
+	assert.Equal(t, "hello from host/testdata\n", stdout.String())
+
+	stdout.Reset()
+	stderr.Reset()
+	require.NoError(t, run([]string{"inspect", "--json", so}, &stdout, &stderr), stderr.String())
+	var in loader.Inspection
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &in))
+	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
+	require.NotNil(t, in.BuildRecord)
+	assert.Equal(t, "hosttest/hello", in.BuildRecord.Plugin)
+	assert.Contains(t, strings.Join(in.Verdict.Notes, "\n"), "build record read from the old name "+buildrecord.LegacyPathFor(so))
 }
 
 func TestInspectJSON(t *testing.T) {
@@ -211,10 +266,10 @@ func TestInspectJSON(t *testing.T) {
 	var in loader.Inspection
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &in))
 	assert.True(t, in.Verdict.Compatible, "%+v", in.Verdict)
-	require.NotNil(t, in.BuildManifest)
-	assert.Equal(t, "hosttest/hello", in.BuildManifest.Plugin)
-	assert.Equal(t, "greeter", in.BuildManifest.Kind)
-	assert.Equal(t, in.SHA256, in.BuildManifest.SHA256)
+	require.NotNil(t, in.BuildRecord)
+	assert.Equal(t, "hosttest/hello", in.BuildRecord.Plugin)
+	assert.Equal(t, "greeter", in.BuildRecord.Kind)
+	assert.Equal(t, in.SHA256, in.BuildRecord.SHA256)
 	var names []string
 	for _, e := range in.Exports {
 		names = append(names, e.Name)
@@ -314,7 +369,7 @@ func TestKindsDoNotMix(t *testing.T) {
 	// the loader refuses it by kind.
 	hello := filepath.Join(dir, "hosttest", "tap", "hello.so")
 	require.NoError(t, os.Rename(so, hello))
-	require.NoError(t, os.Rename(loader.BuildManifestPath(so), loader.BuildManifestPath(hello)))
+	require.NoError(t, os.Rename(loader.BuildRecordPath(so), buildrecord.PathFor(hello)))
 	var stdout, stderr bytes.Buffer
 	err := run([]string{"greet", "--lang=hello", "--plugins=" + dir}, &stdout, &stderr)
 	require.Error(t, err)
@@ -322,15 +377,15 @@ func TestKindsDoNotMix(t *testing.T) {
 	assert.Equal(t, "wrong_kind", loader.Code(err))
 }
 
-// installGreeter copies a plugin file and its build manifest into
+// installGreeter copies a plugin file and its build record into
 // dir/greeter/<lang>/<lang>.so, the layout `host greet` reads.
 func installGreeter(t *testing.T, dir, lang, so string) {
 	t.Helper()
 	dst := filepath.Join(dir, "greeter", lang, lang+".so")
 	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
-	for _, suffix := range []string{"", loader.BuildManifestSuffix} {
+	for _, suffix := range []string{"", buildrecord.Suffix} {
 		data, err := os.ReadFile(so + suffix)
-		require.NoError(t, err, "Bazel writes a build manifest next to every plugin")
+		require.NoError(t, err, "Bazel writes a build record next to every plugin")
 		require.NoError(t, os.WriteFile(dst+suffix, data, 0o644))
 	}
 }
@@ -444,7 +499,7 @@ func TestShippedPluginsMatch(t *testing.T) {
 		if !strings.HasSuffix(rel, ".so") {
 			continue
 		}
-		m, err := loader.ReadBuildManifest(loader.BuildManifestPath(compat.Resolve(t, rel)))
+		m, err := loader.ReadBuildRecord(compat.Resolve(t, rel))
 		require.NoError(t, err)
 		kinds[m.Kind] = true
 		if m.Kind == "greeter" {

@@ -9,24 +9,25 @@ import (
 	"strings"
 
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 )
 
 // pluginFile is a *.so file under a plugins folder, with the kind its build
-// manifest gives it.
+// record gives it.
 type pluginFile struct {
 	path string
-	// kind is the build manifest's kind, "" when the manifest is missing
+	// kind is the build record's kind, "" when the record is missing
 	// or unreadable: the loader, asked to load the file, says why.
 	kind string
-	// manifest is the build manifest read to learn kind, nil if unreadable.
-	manifest *loader.BuildManifest
+	// record is the build record read to learn kind, nil if unreadable.
+	record *buildrecord.Record
 }
 
 // base is the file's name without .so: a greeter's language.
 func (f pluginFile) base() string { return strings.TrimSuffix(filepath.Base(f.path), ".so") }
 
 // findPlugins lists, sorted by path, the *.so files at any depth under dir
-// whose build manifest names kind, and those whose kind cannot be told, so
+// whose build record names kind, and those whose kind cannot be told, so
 // that a broken plugin is reported rather than skipped. Plugins of other
 // kinds are left out: one folder holds every kind. kind "" lists them all.
 func findPlugins(dir, kind string) ([]pluginFile, error) {
@@ -45,16 +46,16 @@ func findPlugins(dir, kind string) ([]pluginFile, error) {
 		// Symlinks count: Bazel's runfiles are symlinks. So do named
 		// pipes, sockets and devices: they are listed, not skipped, so
 		// that the loader reports them (not_regular). Neither the loader
-		// nor ReadBuildManifest opens such a file, so listing a folder
-		// never blocks on one, nor on a manifest that is one.
+		// nor ReadBuildRecord opens such a file, so listing a folder
+		// never blocks on one, nor on a build record that is one.
 		if d.IsDir() || !strings.HasSuffix(path, ".so") {
 			return nil
 		}
 		f := pluginFile{path: path}
-		// A manifest that cannot be read (not_regular included) leaves the
-		// kind unknown, and the plugin listed for the loader to refuse.
-		if m, err := loader.ReadBuildManifest(loader.BuildManifestPath(path)); err == nil {
-			f.kind, f.manifest = m.Kind, m
+		// A build record that cannot be read (not_regular included) leaves
+		// the kind unknown, and the plugin listed for the loader to refuse.
+		if r, err := loader.ReadBuildRecord(path); err == nil {
+			f.kind, f.record = r.Kind, r
 		}
 		if kind == "" || f.kind == kind || f.kind == "" {
 			out = append(out, f)

@@ -19,6 +19,7 @@ import (
 
 	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/pluginapi"
 	"example.com/plugkit/pluginapi/kinds/greeter"
@@ -129,7 +130,7 @@ type entry struct {
 
 // generation is one build of a plugin, bound.
 type generation struct {
-	build    string // the plugin file's SHA-256, from its build manifest
+	build    string // the plugin file's SHA-256, from its build record
 	greeter  pluginapi.Greeter
 	logger   pluginapi.Logger
 	proc     *isolated.Process // isolated only
@@ -149,7 +150,7 @@ type stamp struct {
 
 func stampOf(file string) stamp {
 	fi, err := os.Stat(file)
-	mi, merr := os.Stat(loader.BuildManifestPath(file))
+	mi, merr := os.Stat(loader.BuildRecordPath(file))
 	if err != nil || merr != nil {
 		return stamp{}
 	}
@@ -197,18 +198,18 @@ func (s *service) scan(first bool) {
 		if f.kind != greeter.Kind && f.kind != logger.Kind {
 			continue
 		}
-		bm := f.manifest
-		if bm == nil {
+		br := f.record
+		if br == nil {
 			continue // no name to file it under yet; a later poll sees it whole
 		}
 		// Two copies of one plugin in the folder: the first path, in
 		// sorted order, is the plugin; trying both would swap them on
 		// every poll.
-		if named[bm.Plugin] {
+		if named[br.Plugin] {
 			continue
 		}
-		named[bm.Plugin] = true
-		e := s.entry(bm.Plugin, f.kind)
+		named[br.Plugin] = true
+		e := s.entry(br.Plugin, f.kind)
 		file := f.path
 		if e.mode == "isolated" {
 			file = loader.IsolatedPath(f.path)
@@ -225,7 +226,7 @@ func (s *service) scan(first bool) {
 		}
 		e.mu.Unlock()
 		if ready {
-			s.load(e, f.path, bm)
+			s.load(e, f.path, br)
 		}
 	}
 }
@@ -246,16 +247,16 @@ var errGenerationCap = errors.New("generation cap reached")
 
 // load tries the build at path, and makes it live if it passes every
 // check; the live build keeps serving otherwise.
-func (s *service) load(e *entry, path string, bm *loader.BuildManifest) {
+func (s *service) load(e *entry, path string, br *buildrecord.Record) {
 	e.mu.Lock()
-	if e.cur != nil && e.cur.build == bm.SHA256 && e.path == path {
+	if e.cur != nil && e.cur.build == br.SHA256 && e.path == path {
 		e.mu.Unlock()
 		return // the same build, touched
 	}
 	capped := e.mode == "in-process" && len(e.mapped) >= s.maxGen
 	e.mu.Unlock()
 
-	g := &generation{build: bm.SHA256, loadedAt: time.Now()}
+	g := &generation{build: br.SHA256, loadedAt: time.Now()}
 	var err error
 	var pluginPath string
 	switch {

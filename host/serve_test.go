@@ -22,12 +22,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/compat"
 )
 
 // buildFiles copies the files of a go_plugin target ($(rlocationpaths)
 // in env) into dir/<sub>, as an install would: the .so, the executable
-// and their build manifests.
+// and their build records.
 func buildFiles(t *testing.T, env, dir string) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -47,7 +48,7 @@ func buildFiles(t *testing.T, env, dir string) {
 		require.NoError(t, os.Rename(tmp, dst))
 		n++
 	}
-	require.Equal(t, 4, n, "%s: want a .so, an executable and their manifests", env)
+	require.Equal(t, 4, n, "%s: want a .so, an executable and their build records", env)
 }
 
 // serving is a running `host serve`.
@@ -164,15 +165,15 @@ func TestServeUnderLoad(t *testing.T) {
 	assert.Equal(t, "isolated", first["hosttest/counterb"].Mode)
 	assert.Equal(t, "in-process", first["hosttest/countera"].Mode)
 
-	// The bad build: the truncated .so of hello, with a manifest that
+	// The bad build: the truncated .so of hello, with a build record that
 	// vouches for those bytes, so only the loader's own checks stop it.
 	good, err := os.ReadFile(filepath.Join(hello, "hello.so"))
 	require.NoError(t, err)
 	badDir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(badDir, "hello.so"), good[:len(good)/3], 0o755))
-	bm, err := loader.ReadBuildManifest(filepath.Join(hello, "hello.so.manifest.json"))
+	br, err := loader.ReadBuildRecord(filepath.Join(hello, "hello.so"))
 	require.NoError(t, err)
-	bad, err := loader.NewBuildManifest(filepath.Join(badDir, "hello.so"), bm.Plugin, bm.Kind, bm.GoVersion, bm.BuildFlagsFingerprint, bm.PluginAPIVersion, bm.SharedDeps)
+	bad, err := buildrecord.New(filepath.Join(badDir, "hello.so"), br.Plugin, br.Kind, br.GoVersion, br.BuildFlagsFingerprint, br.PluginAPIVersion, br.SharedDeps)
 	require.NoError(t, err)
 
 	var (
@@ -260,7 +261,7 @@ func TestServeUnderLoad(t *testing.T) {
 			b, err := bad.Marshal()
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(filepath.Join(hello, ".m.tmp"), b, 0o644))
-			require.NoError(t, os.Rename(filepath.Join(hello, ".m.tmp"), filepath.Join(hello, "hello.so.manifest.json")))
+			require.NoError(t, os.Rename(filepath.Join(hello, ".m.tmp"), filepath.Join(hello, "hello.so.build.json")))
 			require.NoError(t, os.WriteFile(filepath.Join(hello, ".so.tmp"), good[:len(good)/3], 0o755))
 			require.NoError(t, os.Rename(filepath.Join(hello, ".so.tmp"), filepath.Join(hello, "hello.so")))
 			require.Eventually(t, func() bool { return s.plugins(t)["hosttest/hello"].LastCode != "" }, 5*time.Second, 20*time.Millisecond)
@@ -413,18 +414,18 @@ func TestServeReloadRefusals(t *testing.T) {
 	first := s.plugins(t)["hosttest/hello"]
 	assert.Equal(t, 1, first.Generations)
 
-	// The rebuilt hello, its manifest first, then its .so in halves with
-	// pauses longer than the poll: the service sees it half written.
-	var so, manifest []byte
+	// The rebuilt hello, its build record first, then its .so in halves
+	// with pauses longer than the poll: the service sees it half written.
+	var so, record []byte
 	for _, rel := range strings.Fields(os.Getenv("HELLO_REBUILT_FILES")) {
 		switch {
 		case strings.HasSuffix(rel, ".so"):
 			so = readFile(t, compat.Resolve(t, rel))
-		case strings.HasSuffix(rel, ".so.manifest.json"):
-			manifest = readFile(t, compat.Resolve(t, rel))
+		case strings.HasSuffix(rel, ".so"+buildrecord.Suffix):
+			record = readFile(t, compat.Resolve(t, rel))
 		}
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(hello, "hello.so.manifest.json"), manifest, 0o644))
+	require.NoError(t, os.WriteFile(buildrecord.PathFor(filepath.Join(hello, "hello.so")), record, 0o644))
 	f, err := os.OpenFile(filepath.Join(hello, "hello.so"), os.O_WRONLY|os.O_TRUNC, 0o755)
 	require.NoError(t, err)
 	for _, part := range [][]byte{so[:len(so)/2], so[len(so)/2:]} {

@@ -14,11 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/signing"
 )
 
 // TestLogRefusesExitingInit: a plugin that exports only F and whose init
-// calls os.Exit(3), installed as a logger with a build manifest that matches
+// calls os.Exit(3), installed as a logger with a build record that matches
 // its bytes, among good loggers. The host refuses it from its ELF exports,
 // before its init can run, and every other logger gets the message. Beside
 // it, the other files of the bad-input class: a named pipe and a truncated
@@ -32,7 +33,7 @@ func TestLogRefusesExitingInit(t *testing.T) {
 	data, err := os.ReadFile(runfile(t, "INITEXIT_SO"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(exiter, data, 0o644))
-	matchingManifest(t, exiter, filepath.Join(dir, "hosttest", "tap", "tap.so"), "logger")
+	matchingRecord(t, exiter, filepath.Join(dir, "hosttest", "tap", "tap.so"), "logger")
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo.so"), 0o644))
 	tap, err := os.ReadFile(filepath.Join(dir, "hosttest", "tap", "tap.so"))
 	require.NoError(t, err)
@@ -59,21 +60,21 @@ func TestLogRefusesExitingInit(t *testing.T) {
 	require.Error(t, err)
 	assert.Regexp(t, `hosttest/exiter/exiter.so\s+\w+\s+refused \(symbol_missing\)`, stdout.String())
 	assert.Regexp(t, `fifo.so\s+-\s+not_regular`, stdout.String())
-	assert.Regexp(t, `truncated.so\s+\w+\s+refused \(not_elf, manifest_missing\)`, stdout.String())
+	assert.Regexp(t, `truncated.so\s+\w+\s+refused \(not_elf, build_record_missing\)`, stdout.String())
 	assert.Regexp(t, `hosttest/tap/tap.so\s+\w+\s+ok`, stdout.String())
 }
 
-// matchingManifest writes a build manifest of kind for so that matches its
-// bytes and, for everything else, the manifest of the good plugin like.
-func matchingManifest(t *testing.T, so, like, kind string) {
+// matchingRecord writes a build record of kind for so that matches its
+// bytes and, for everything else, the record of the good plugin like.
+func matchingRecord(t *testing.T, so, like, kind string) {
 	t.Helper()
-	m, err := loader.ReadBuildManifest(loader.BuildManifestPath(like))
+	r, err := loader.ReadBuildRecord(like)
 	require.NoError(t, err)
-	bm, err := loader.NewBuildManifest(so, "hosttest/"+filepath.Base(so), kind, m.GoVersion, m.BuildFlagsFingerprint, m.PluginAPIVersion, m.SharedDeps)
+	br, err := buildrecord.New(so, "hosttest/"+filepath.Base(so), kind, r.GoVersion, r.BuildFlagsFingerprint, r.PluginAPIVersion, r.SharedDeps)
 	require.NoError(t, err)
-	out, err := bm.Marshal()
+	out, err := br.Marshal()
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(loader.BuildManifestPath(so), out, 0o644))
+	require.NoError(t, os.WriteFile(buildrecord.PathFor(so), out, 0o644))
 }
 
 // TestTrustedKeys: with --trust the host loads only plugins signed by a key
@@ -91,9 +92,9 @@ func TestTrustedKeys(t *testing.T) {
 	keys := filepath.Join(t.TempDir(), "trusted.pub")
 	require.NoError(t, os.WriteFile(keys, []byte(signing.NewPublicKey(pub2, "next").String()+"\n"+signing.NewPublicKey(pub1, "current").String()+"\n"), 0o644))
 	signWith := func(key ed25519.PrivateKey) {
-		manifest, err := os.ReadFile(loader.BuildManifestPath(so))
+		record, err := os.ReadFile(loader.BuildRecordPath(so))
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(loader.SignaturePath(so), signing.Sign(key, manifest), 0o644))
+		require.NoError(t, os.WriteFile(loader.SignaturePath(so), signing.Sign(key, record), 0o644))
 	}
 	greet := func(extra ...string) (string, error) {
 		var stdout, stderr bytes.Buffer

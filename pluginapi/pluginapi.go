@@ -1,5 +1,7 @@
 // Package pluginapi holds the types that cross the plugin boundary: the
-// interfaces plugins implement and the manifest each plugin exports.
+// interfaces plugins implement and the Manifest each plugin exports as
+// PluginManifest. (The JSON file the build writes beside each plugin is
+// something else, its build record: see internal/buildrecord.)
 //
 // The host and every plugin import this package. Go only treats a type in the
 // host and the "same" type in a plugin as identical when both were compiled
@@ -21,7 +23,7 @@
 package pluginapi
 
 // APIVersion is the semantic version of this package's contract. A host
-// accepts a plugin whose manifest names the same major version.
+// accepts a plugin whose PluginManifest names the same major version.
 //
 // Bump the major version on any change that breaks existing plugins (a
 // method removed or changed); bump the minor version when adding.
@@ -42,7 +44,8 @@ type Manifest struct {
 	APIVersion string
 }
 
-// Greeter says hello in one language (seed 001).
+// Greeter says hello in one language, as the English and Chinese plugins of
+// the "Playing around with Go 1.8 plugin system" greeter example do.
 type Greeter interface {
 	// Greet returns the greeting, without a trailing newline.
 	Greet() string
@@ -54,8 +57,9 @@ const GreeterSymbol = "Greeter"
 // Labels are key-value pairs attached to a log message.
 type Labels = map[string]string
 
-// Logger is a logging driver (seed 004). The host sends every message to all
-// loaded loggers.
+// Logger is a logging driver, as in the article "Sharing compiled go code
+// libraries", whose host loads every logger plugin of a folder. The host
+// sends every message to all loaded loggers.
 type Logger interface {
 	Log(msg string, labels Labels)
 	Info(msg string, labels Labels)

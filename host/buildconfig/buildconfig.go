@@ -1,7 +1,7 @@
 // This file is what a plain `go build` compiles. Under Bazel it is replaced
 // by one generated in the host's own configuration
-// (tools/rules/plugin_manifest.bzl, tools/build/buildrecord), from the same
-// inputs as every plugin's build manifest. Its empty values make
+// (tools/rules/build_record.bzl, tools/build/buildrecord), from the same
+// inputs as every plugin's build record. Its empty values make
 // LoaderConfig fall back to what the running binary says of itself, and the
 // loader skip the checks that need them.
 

@@ -28,36 +28,36 @@ type Entry struct {
 
 // Sentinels of host/loader, in the order of a diagnosis: the file, then its
 // ELF format, architecture, build mode and toolchain, then its package
-// hashes and exports, then the build manifest, the checksum and the
+// hashes and exports, then the build record, the checksum and the
 // signature, and last what happens once it is opened.
 var (
-	NotFound          = errors.New("plugin file not found")
-	UnsafePermissions = errors.New("unsafe plugin file permissions")
-	TooLarge          = errors.New("plugin file too large")
-	NotRegular        = errors.New("not a regular file")
-	NotExecutable     = errors.New("plugin executable not executable")
-	NotELF            = errors.New("not an ELF file")
-	WrongArch         = errors.New("plugin built for another architecture")
-	NotGoPlugin       = errors.New("not a Go plugin")
-	ToolchainMismatch = errors.New("plugin built with a different Go toolchain")
-	BuildFlags        = errors.New("plugin built with different build flags")
-	SharedDep         = errors.New("plugin built with a different version of a shared module")
-	APIVersion        = errors.New("plugin API version unsupported")
-	PackageMismatch   = errors.New("plugin built with a different version of a package")
-	SymbolMissing     = errors.New("plugin symbol missing")
-	SymbolType        = errors.New("plugin symbol has the wrong type")
-	WrongKind         = errors.New("plugin of another kind")
-	ManifestMissing   = errors.New("plugin build manifest missing")
-	ManifestInvalid   = errors.New("plugin build manifest invalid")
-	ChecksumMismatch  = errors.New("plugin checksum mismatch")
-	NotAllowlisted    = errors.New("plugin checksum not in allowlist")
-	Unsigned          = errors.New("plugin build manifest not signed")
-	UnknownKey        = errors.New("plugin signed by a key the host does not trust")
-	BadSignature      = errors.New("plugin signature does not match its build manifest")
-	AlreadyLoaded     = errors.New("another build of this plugin is already loaded")
-	InitPanic         = errors.New("plugin init panicked")
-	OpenFailed        = errors.New("plugin open failed")
-	Identity          = errors.New("plugin identity invalid")
+	NotFound           = errors.New("plugin file not found")
+	UnsafePermissions  = errors.New("unsafe plugin file permissions")
+	TooLarge           = errors.New("plugin file too large")
+	NotRegular         = errors.New("not a regular file")
+	NotExecutable      = errors.New("plugin executable not executable")
+	NotELF             = errors.New("not an ELF file")
+	WrongArch          = errors.New("plugin built for another architecture")
+	NotGoPlugin        = errors.New("not a Go plugin")
+	ToolchainMismatch  = errors.New("plugin built with a different Go toolchain")
+	BuildFlags         = errors.New("plugin built with different build flags")
+	SharedDep          = errors.New("plugin built with a different version of a shared module")
+	APIVersion         = errors.New("plugin API version unsupported")
+	PackageMismatch    = errors.New("plugin built with a different version of a package")
+	SymbolMissing      = errors.New("plugin symbol missing")
+	SymbolType         = errors.New("plugin symbol has the wrong type")
+	WrongKind          = errors.New("plugin of another kind")
+	BuildRecordMissing = errors.New("plugin build record missing")
+	BuildRecordInvalid = errors.New("plugin build record invalid")
+	ChecksumMismatch   = errors.New("plugin checksum mismatch")
+	NotAllowlisted     = errors.New("plugin checksum not in allowlist")
+	Unsigned           = errors.New("plugin build record not signed")
+	UnknownKey         = errors.New("plugin signed by a key the host does not trust")
+	BadSignature       = errors.New("plugin signature does not match its build record")
+	AlreadyLoaded      = errors.New("another build of this plugin is already loaded")
+	InitPanic          = errors.New("plugin init panicked")
+	OpenFailed         = errors.New("plugin open failed")
+	Identity           = errors.New("plugin identity invalid")
 )
 
 // Sentinels of host/isolated: a plugin running in its own process.
@@ -81,7 +81,7 @@ var Table = []Entry{
 	{NotFound, "not_found", "check the path, and that the plugin was built and installed there", "loader"},
 	{UnsafePermissions, "unsafe_permissions", "make the file and its folder writable only by their owner (chmod go-w), owned by the host's user or root", "loader"},
 	{TooLarge, "too_large", "check that this is the plugin file, or raise Config.MaxSize", "loader"},
-	{NotRegular, "not_regular", "replace it with the plugin file (or its build manifest) that the build wrote", "loader"},
+	{NotRegular, "not_regular", "replace it with the plugin file (or its build record) that the build wrote", "loader"},
 	{NotExecutable, "not_executable", "install the executable the build wrote, with its mode (bazel run //plugins:install)", "loader"},
 	{NotELF, "not_elf", "check that the file is a complete plugin built for this OS; build it with go build -buildmode=plugin (go_plugin in Bazel)", "loader"},
 	{WrongArch, "wrong_arch", "build the plugin for the host's GOARCH (the same Bazel platform as the host)", "loader"},
@@ -94,13 +94,13 @@ var Table = []Entry{
 	{SymbolMissing, "symbol_missing", "export the symbol from the plugin's main package (a top-level var or func) as its kind declares, and rebuild", "loader"},
 	{SymbolType, "symbol_type", "declare the symbol with the type its kind declares (pluginapi), and rebuild", "loader"},
 	{WrongKind, "wrong_kind", "put the plugin where plugins of its kind are looked for, or rebuild it with go_plugin(kind = ...) of the kind the host asks for", "loader"},
-	{ManifestMissing, "manifest_missing", "install the <plugin>.so.manifest.json the build writes next to the plugin, with the plugin", "loader"},
-	{ManifestInvalid, "manifest_invalid", "reinstall the build manifest the build wrote for this plugin (bazel build //plugins/...)", "loader"},
-	{ChecksumMismatch, "checksum_mismatch", "the file's bytes are not the ones its build manifest describes: reinstall the plugin and its manifest together from the build output", "loader"},
+	{BuildRecordMissing, "build_record_missing", "install the <plugin>.so.build.json the build writes next to the plugin, with the plugin", "loader"},
+	{BuildRecordInvalid, "build_record_invalid", "reinstall the build record the build wrote for this plugin (bazel build //plugins/...)", "loader"},
+	{ChecksumMismatch, "checksum_mismatch", "the file's bytes are not the ones its build record describes: reinstall the plugin and its build record together from the build output", "loader"},
 	{NotAllowlisted, "not_allowlisted", "if this build is trusted, add its sha256 to the allowlist", "loader"},
-	{Unsigned, "unsigned", "sign the plugin's build manifest (bazel run //tools/cmd/sign -- sign --key=KEY DIR), or run the host without --trust (development mode)", "loader"},
+	{Unsigned, "unsigned", "sign the plugin's build record (bazel run //tools/cmd/sign -- sign --key=KEY DIR), or run the host without --trust (development mode)", "loader"},
 	{UnknownKey, "unknown_key", "sign the plugin with a key the host trusts, or add its public key to the host's trusted keys", "loader"},
-	{BadSignature, "bad_signature", "the build manifest or its signature changed after signing: reinstall both from the signed build, or sign the manifest again", "loader"},
+	{BadSignature, "bad_signature", "the build record or its signature changed after signing: reinstall both from the signed build, or sign the build record again", "loader"},
 	{AlreadyLoaded, "already_loaded", "restart the host to load the new build, or give each build its own plugin path (go_plugin does)", "loader"},
 	{InitPanic, "init_panic", "fix the plugin's init (InitPanicError.Stack has the stack) and restart the host: the plugin cannot be retried in this process", "loader"},
 	{OpenFailed, "open_failed", "check the plugin with host inspect, and that the temp folder (Config.TempDir) is not mounted noexec", "loader"},
@@ -113,7 +113,7 @@ var Table = []Entry{
 	{PluginExited, "plugin_exited", "read the plugin's last stderr lines in the error; the next call starts it again", "isolated"},
 	{Protocol, "protocol", "rebuild the plugin's executable with the host's kinds (go_plugin builds :plugin_isolated), and keep its stdout free of output before the handshake", "isolated"},
 	{PluginPanic, "plugin_panic", "fix the panicking method; the process stays up and the next call works", "isolated"},
-	{ExecutableChange, "checksum_mismatch", "the executable is not the one its build manifest describes: reinstall the plugin from the build output", "isolated"},
+	{ExecutableChange, "checksum_mismatch", "the executable is not the one its build record describes: reinstall the plugin from the build output", "isolated"},
 	{Stopped, "stopped", "the host stopped the plugin: start it again, or stop calling it", "isolated"},
 }
 

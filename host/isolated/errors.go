@@ -22,7 +22,7 @@ var (
 	ErrProtocol = failure.Protocol
 	// ErrPluginPanic: a method panicked (*PanicError).
 	ErrPluginPanic = failure.PluginPanic
-	// ErrChecksum: the executable is not the one its build manifest
+	// ErrChecksum: the executable is not the one its build record
 	// describes; go-plugin checked it before exec (*ChecksumError).
 	ErrChecksum = failure.ExecutableChange
 	// ErrRestartBackoff: the plugin failed recently and is not restarted
@@ -147,14 +147,14 @@ type RemoteError struct {
 func (e *RemoteError) Error() string { return e.Msg }
 
 // ChecksumError reports an executable whose SHA-256 is not its build
-// manifest's.
+// record's.
 type ChecksumError struct {
 	Plugin string
 	Err    error
 }
 
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("plugin %s: the executable is not the one its build manifest describes (%v): reinstall the plugin from the build output", e.Plugin, e.Err)
+	return fmt.Sprintf("plugin %s: the executable is not the one its build record describes (%v): reinstall the plugin from the build output", e.Plugin, e.Err)
 }
 
 func (e *ChecksumError) Unwrap() []error { return nonNil(ErrChecksum, e.Err) }

@@ -18,6 +18,7 @@ import (
 
 	"example.com/plugkit/host/isolated"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/pluginapi/kinds/logger"
 	"example.com/plugkit/pluginapi/kinds/loggerrpc"
 )
@@ -368,14 +369,14 @@ func TestNoOrphans(t *testing.T) {
 }
 
 // foreign writes an executable that is no plugkit plugin, with a build
-// manifest that vouches for it, as a hostile or mistaken install would.
+// record that vouches for it, as a hostile or mistaken install would.
 func foreign(t *testing.T, script string) (path, sum string) {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o755))
 	path = filepath.Join(dir, "impostor")
 	require.NoError(t, os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755))
-	m, err := loader.NewBuildManifest(path, "faults/impostor", logger.Kind, "go1.26.8", loader.FlagsFingerprint(nil), "1.0.0", nil)
+	m, err := buildrecord.New(path, "faults/impostor", logger.Kind, "go1.26.8", buildrecord.FlagsFingerprint(nil), "1.0.0", nil)
 	require.NoError(t, err)
 	return path, m.SHA256
 }
@@ -407,7 +408,7 @@ func TestForeignExecutables(t *testing.T) {
 		require.ErrorAs(t, err, &proto)
 		assert.Contains(t, err.Error(), "99")
 	})
-	t.Run("changed after its manifest, same size", func(t *testing.T) {
+	t.Run("changed after its build record, same size", func(t *testing.T) {
 		path, sum := foreign(t, "exit 0")
 		require.NoError(t, os.WriteFile(path, []byte("#!/bin/sh\nexit 1\n"), 0o755))
 		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: sum, Options: opts})
@@ -415,13 +416,13 @@ func TestForeignExecutables(t *testing.T) {
 		require.ErrorAs(t, err, &cs)
 		assert.ErrorIs(t, err, isolated.ErrChecksum)
 	})
-	t.Run("a manifest checksum that is not one", func(t *testing.T) {
+	t.Run("a build record checksum that is not one", func(t *testing.T) {
 		path, _ := foreign(t, "exit 0")
 		_, err := isolated.Start(isolated.Config{Path: path, Kind: logger.Kind, SHA256: "xyz", Options: opts})
 		assert.ErrorIs(t, err, isolated.ErrChecksum)
 	})
 	t.Run("a real plugin of another kind", func(t *testing.T) {
-		// The build manifest says logger, the host asks for a greeter: the
+		// The build record says logger, the host asks for a greeter: the
 		// loader refuses it before it runs (wrong_kind).
 		_, err := newLoader().CheckExecutable(executable(t, "initexit", "healthy"), loader.Kind{Name: "greeter"})
 		assert.ErrorIs(t, err, loader.ErrWrongKind)

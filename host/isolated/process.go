@@ -97,7 +97,7 @@ type Config struct {
 	Path string
 	// Kind is the kind the executable serves: the name it dispenses.
 	Kind string
-	// SHA256 is the executable's checksum from its build manifest, in
+	// SHA256 is the executable's checksum from its build record, in
 	// hex; go-plugin checks the file against it before each exec.
 	SHA256 string
 	Options
@@ -138,7 +138,7 @@ type instance struct {
 func Start(cfg Config) (*Process, error) {
 	sum, err := hex.DecodeString(cfg.SHA256)
 	if err != nil || len(sum) != sha256.Size {
-		return nil, &ChecksumError{Plugin: cfg.Path, Err: fmt.Errorf("the build manifest's sha256 %q is not a SHA-256", cfg.SHA256)}
+		return nil, &ChecksumError{Plugin: cfg.Path, Err: fmt.Errorf("the build record's sha256 %q is not a SHA-256", cfg.SHA256)}
 	}
 	p := &Process{cfg: cfg, sum: sum, opts: cfg.Options.withDefaults(cfg.Kind)}
 	if err := registry.add(p); err != nil {

@@ -9,7 +9,7 @@ import (
 
 // Config is what the host expects of a plugin, and how strictly to check.
 // A host built by Bazel fills the expected values from build-time generated
-// constants, the same ones the plugin build writes into each BuildManifest;
+// constants, the same ones the plugin build writes into each build record;
 // HostConfig fills them from the running binary instead.
 //
 // Empty fields take the defaults documented on each; an empty expectation
@@ -22,8 +22,8 @@ type Config struct {
 	// PluginAPIVersion is the pluginapi version the host was built with;
 	// default pluginapi.APIVersion. Plugins must have the same major.
 	PluginAPIVersion string
-	// BuildFlagsFingerprint is FlagsFingerprint of the host's flag set,
-	// compared with BuildManifest.BuildFlagsFingerprint; "" skips it.
+	// BuildFlagsFingerprint is buildrecord.FlagsFingerprint of the host's
+	// flag set, compared with the build record's; "" skips it.
 	BuildFlagsFingerprint string
 	// BuildSettings are the host's Go build info settings ("-race",
 	// "-tags", "GOAMD64", ...). Those that decide type identity are
@@ -31,18 +31,18 @@ type Config struct {
 	BuildSettings map[string]string
 	// SharedDeps maps module path to version for the modules the host
 	// links. A module the plugin also links (according to its build
-	// manifest or build info) must be at the same version.
+	// record or build info) must be at the same version.
 	SharedDeps map[string]string
 
-	// RequireBuildManifest refuses plugins without a build manifest.
-	// Without it a manifest is still checked when present.
-	RequireBuildManifest bool
+	// RequireBuildRecord refuses plugins without a build record.
+	// Without it a record is still checked when present.
+	RequireBuildRecord bool
 	// Allowlist, when not nil, maps the SHA-256 (lower-case hex) of every
 	// plugin the host may load to a label; see ReadAllowlist.
 	Allowlist map[string]string
 	// TrustedKeys, when not empty, is production mode: every plugin's build
-	// manifest must be signed by one of these keys (ErrUnsigned,
-	// ErrUnknownKey, ErrBadSignature), which implies RequireBuildManifest.
+	// record must be signed by one of these keys (ErrUnsigned,
+	// ErrUnknownKey, ErrBadSignature), which implies RequireBuildRecord.
 	// Several keys may be trusted at once, for rotation. Empty is
 	// development mode: signatures are not checked. See ReadTrustedKeys.
 	TrustedKeys []TrustedKey

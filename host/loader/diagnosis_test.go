@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/elffacts"
 	"example.com/plugkit/internal/signing"
 )
@@ -24,21 +25,21 @@ import (
 // report, root cause first. Load refuses each before opening it, so none of
 // their code runs.
 
-// goodPlugin copies the good fixture into dir and gives it a manifest that
+// goodPlugin copies the good fixture into dir and gives it a build record that
 // matches its bytes.
 func goodPlugin(t *testing.T, dir, file string) string {
 	so := copyFixture(t, "good", dir, file)
-	writeManifest(t, so, "loadertest/good", nil)
+	writeRecord(t, so, "loadertest/good", nil)
 	return so
 }
 
-// otherManifest puts the good fixture's manifest beside so, as a user who
-// copies a manifest next to the wrong file does.
-func otherManifest(t *testing.T, so string) {
+// otherRecord puts the good fixture's build record beside so, as a user
+// who copies a record next to the wrong file does.
+func otherRecord(t *testing.T, so string) {
 	src := goodPlugin(t, t.TempDir(), "good.so")
-	data, err := os.ReadFile(BuildManifestPath(src))
+	data, err := os.ReadFile(BuildRecordPath(src))
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(BuildManifestPath(so), data, 0o644))
+	require.NoError(t, os.WriteFile(buildrecord.PathFor(so), data, 0o644))
 }
 
 // replaceOnce replaces the one occurrence of old in data, same length.
@@ -140,26 +141,26 @@ func TestDiagnosisCorpus(t *testing.T) {
 	withOther := func(name string, data func(*testing.T) []byte) func(*testing.T, string) string {
 		return func(t *testing.T, dir string) string {
 			so := writeFile(t, dir, name, data(t))
-			otherManifest(t, so)
+			otherRecord(t, so)
 			return so
 		}
 	}
-	require := func(c *Config) { c.RequireBuildManifest = true }
+	require := func(c *Config) { c.RequireBuildRecord = true }
 	go125 := func(t *testing.T) []byte { return withGoVersion(t, "go1.25.5") }
 	corpus := []file{
-		// The issue's three files: alone, with a manifest required, and
-		// with a manifest of another file beside them. The root cause comes
-		// first, and the checksum's remedy says the manifest is not this
+		// The issue's three files: alone, with a build record required, and
+		// with a record of another file beside them. The root cause comes
+		// first, and the checksum's remedy says the record is not this
 		// file's, not that the file changed.
 		{"arm64 build", write("arm64.so", wrongArch), nil, []string{"wrong_arch"}},
-		{"arm64 build, manifest required", write("arm64.so", wrongArch), require, []string{"wrong_arch", "manifest_missing"}},
-		{"arm64 build, another file's manifest", withOther("arm64.so", wrongArch), nil, []string{"wrong_arch", "checksum_mismatch"}},
+		{"arm64 build, build record required", write("arm64.so", wrongArch), require, []string{"wrong_arch", "build_record_missing"}},
+		{"arm64 build, another file's build record", withOther("arm64.so", wrongArch), nil, []string{"wrong_arch", "checksum_mismatch"}},
 		{"go1.25.5 build", write("old.so", go125), nil, []string{"toolchain_mismatch"}},
-		{"go1.25.5 build, manifest required", write("old.so", go125), require, []string{"toolchain_mismatch", "manifest_missing"}},
-		{"go1.25.5 build, another file's manifest", withOther("old.so", go125), nil, []string{"toolchain_mismatch", "manifest_invalid", "checksum_mismatch"}},
+		{"go1.25.5 build, build record required", write("old.so", go125), require, []string{"toolchain_mismatch", "build_record_missing"}},
+		{"go1.25.5 build, another file's build record", withOther("old.so", go125), nil, []string{"toolchain_mismatch", "build_record_invalid", "checksum_mismatch"}},
 		{"Go executable", write("exe.so", goExecutable), nil, []string{"not_go_plugin"}},
-		{"Go executable, manifest required", write("exe.so", goExecutable), require, []string{"not_go_plugin", "manifest_missing"}},
-		{"Go executable, another file's manifest", withOther("exe.so", goExecutable), nil, []string{"not_go_plugin", "checksum_mismatch"}},
+		{"Go executable, build record required", write("exe.so", goExecutable), require, []string{"not_go_plugin", "build_record_missing"}},
+		{"Go executable, another file's build record", withOther("exe.so", goExecutable), nil, []string{"not_go_plugin", "checksum_mismatch"}},
 
 		// Damaged ELF headers and tables.
 		{"truncated to its ELF header", write("hdr.so", func(t *testing.T) []byte {
@@ -252,11 +253,11 @@ func keyPair(t *testing.T, comment string) (ed25519.PrivateKey, TrustedKey) {
 	return priv, signing.NewPublicKey(pub, comment)
 }
 
-// sign writes the signature of so's build manifest with key.
+// sign writes the signature of so's build record with key.
 func sign(t *testing.T, so string, key ed25519.PrivateKey) {
-	manifest, err := os.ReadFile(BuildManifestPath(so))
+	record, err := os.ReadFile(BuildRecordPath(so))
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(SignaturePath(so), signing.Sign(key, manifest), 0o644))
+	require.NoError(t, os.WriteFile(SignaturePath(so), signing.Sign(key, record), 0o644))
 }
 
 func TestSignedPlugins(t *testing.T) {
@@ -276,17 +277,17 @@ func TestSignedPlugins(t *testing.T) {
 		{"signed by the next key (rotation)", func(t *testing.T, so string) { sign(t, so, newKey) }, nil, nil},
 		{"unsigned", func(t *testing.T, so string) {}, []string{"unsigned"}, ErrUnsigned},
 		{"signed by an unknown key", func(t *testing.T, so string) { sign(t, so, strangerKey) }, []string{"unknown_key"}, ErrUnknownKey},
-		{"manifest changed after signing", func(t *testing.T, so string) {
+		{"build record changed after signing", func(t *testing.T, so string) {
 			sign(t, so, oldKey)
-			writeManifest(t, so, "loadertest/good", func(m *BuildManifest) { m.Plugin = "loadertest/renamed" })
+			writeRecord(t, so, "loadertest/good", func(m *buildrecord.Record) { m.Plugin = "loadertest/renamed" })
 		}, []string{"bad_signature"}, ErrBadSignature},
-		{"plugin changed after signing, manifest regenerated", func(t *testing.T, so string) {
+		{"plugin changed after signing, build record regenerated", func(t *testing.T, so string) {
 			sign(t, so, oldKey)
 			data, err := os.ReadFile(so)
 			require.NoError(t, err)
 			data[len(data)/2] ^= 0xff
 			require.NoError(t, os.WriteFile(so, data, 0o644))
-			writeManifest(t, so, "loadertest/good", nil)
+			writeRecord(t, so, "loadertest/good", nil)
 		}, []string{"bad_signature"}, ErrBadSignature},
 		{"plugin changed after signing", func(t *testing.T, so string) {
 			sign(t, so, oldKey)
@@ -299,7 +300,7 @@ func TestSignedPlugins(t *testing.T) {
 			require.NoError(t, os.WriteFile(SignaturePath(so), []byte(`{"schema_version": 1, "algorithm": "rsa"}`), 0o644))
 		}, []string{"bad_signature"}, ErrBadSignature},
 		{"signature is a named pipe", func(t *testing.T, so string) { mkfifo(t, SignaturePath(so)) }, []string{"not_regular"}, ErrNotRegular},
-		{"no manifest to sign", func(t *testing.T, so string) { require.NoError(t, os.Remove(BuildManifestPath(so))) }, []string{"manifest_missing"}, ErrManifestMissing},
+		{"no build record to sign", func(t *testing.T, so string) { require.NoError(t, os.Remove(BuildRecordPath(so))) }, []string{"build_record_missing"}, ErrBuildRecordMissing},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			so := goodPlugin(t, t.TempDir(), "good.so")
@@ -319,7 +320,7 @@ func TestSignedPlugins(t *testing.T) {
 				var ce *ChecksumError
 				require.ErrorAs(t, err, &ce)
 				assert.True(t, ce.Signed)
-				assert.Contains(t, Remedy(err), "changed after its build manifest was signed")
+				assert.Contains(t, Remedy(err), "changed after its build record was signed")
 			}
 			in, ierr := l.Inspect(so)
 			require.NoError(t, ierr)

@@ -8,11 +8,11 @@
 // good. This package therefore checks a plugin before opening it, without
 // running any of its code:
 //
-//   - the file, and its build manifest, are regular files, refused with
+//   - the file, and its build record, are regular files, refused with
 //     [ErrNotRegular] before anything opens them otherwise (a named pipe
 //     would block the read forever), and only their owner (or root) can
 //     change them; reads are bounded by [Config.MaxSize] and, for the
-//     manifest, 1 MiB;
+//     build record, 1 MiB;
 //   - it is an ELF shared object for this machine (GOARCH, class, byte order);
 //   - it is a Go plugin, not a C library, a c-shared library or an executable;
 //   - it was built by the host's Go toolchain, with the host's identity-relevant
@@ -20,14 +20,16 @@
 //     links, or that an already loaded plugin brought (compared through the
 //     package hashes the ELF files export, the test the runtime makes after
 //     dlopen);
-//   - its build manifest (see [BuildManifest], a JSON file next to the .so)
-//     matches the host's expectations in [Config];
-//   - its SHA-256 matches the build manifest and, if configured, an allowlist;
-//   - with Config.TrustedKeys (production mode), its build manifest is signed
+//   - its build record (internal/buildrecord, a JSON file next to the .so,
+//     <name>.so.build.json, or for one release its old name
+//     <name>.so.manifest.json when that alone exists; see
+//     [BuildRecordPath]) matches the host's expectations in [Config];
+//   - its SHA-256 matches the build record and, if configured, an allowlist;
+//   - with Config.TrustedKeys (production mode), its build record is signed
 //     by one of those ed25519 keys;
 //   - its export table holds PluginManifest and, with [Loader.LoadKind], the
 //     kind's symbols;
-//   - with [Loader.LoadKind], it is of the kind asked for: its build manifest
+//   - with [Loader.LoadKind], it is of the kind asked for: its build record
 //     names that [Kind], and its export table holds the kind's symbols.
 //
 // The checked bytes are the bytes that get opened: [Loader.Load] reads the
@@ -72,7 +74,7 @@
 //     marks it loaded, and a second plugin.Open of it would block forever, so
 //     the loader returns the recorded [InitPanicError] again.
 //
-// Failures that happen after the plugin was opened (a missing manifest symbol,
+// Failures that happen after the plugin was opened (a missing PluginManifest,
 // an unsupported API version) are recorded the same way, because the code is
 // in the process and cannot be loaded a second time.
 //

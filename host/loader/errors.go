@@ -19,11 +19,11 @@ var (
 	ErrUnsafePermissions = failure.UnsafePermissions
 	// ErrTooLarge: the file is larger than Config.MaxSize.
 	ErrTooLarge = failure.TooLarge
-	// ErrNotRegular: the plugin file or its build manifest is not a regular
+	// ErrNotRegular: the plugin file or its build record is not a regular
 	// file (a named pipe, a socket, a device, a folder, or a symlink to
 	// one). It is refused before it is opened for reading: reading a named
 	// pipe or a device could block forever or never end. See *FileError
-	// and *ManifestError.
+	// and *BuildRecordError.
 	ErrNotRegular = failure.NotRegular
 	// ErrNotExecutable: a plugin's executable, for isolated mode, has no
 	// execute permission. See *FileError.
@@ -49,14 +49,14 @@ var (
 	// ErrPackageMismatch: a package both sides link was compiled from other
 	// source or with other flags. See *PackageMismatchError.
 	ErrPackageMismatch = failure.PackageMismatch
-	// ErrManifestMissing: no build manifest next to the plugin although
-	// Config.RequireBuildManifest is set. See *ManifestError.
-	ErrManifestMissing = failure.ManifestMissing
-	// ErrManifestInvalid: the build manifest cannot be read or contradicts
-	// the plugin. See *ManifestError and *Mismatch.
-	ErrManifestInvalid = failure.ManifestInvalid
+	// ErrBuildRecordMissing: no build record next to the plugin although
+	// Config.RequireBuildRecord is set. See *BuildRecordError.
+	ErrBuildRecordMissing = failure.BuildRecordMissing
+	// ErrBuildRecordInvalid: the build record cannot be read or contradicts
+	// the plugin. See *BuildRecordError and *Mismatch.
+	ErrBuildRecordInvalid = failure.BuildRecordInvalid
 	// ErrChecksumMismatch: the file's SHA-256 or size differs from its build
-	// manifest. See *ChecksumError.
+	// record. See *ChecksumError.
 	ErrChecksumMismatch = failure.ChecksumMismatch
 	// ErrNotAllowlisted: the file's SHA-256 is not in Config.Allowlist.
 	// See *ChecksumError.
@@ -79,24 +79,25 @@ var (
 	// or is a function where a variable was expected or the reverse.
 	// See *SymbolTypeError.
 	ErrSymbolType = failure.SymbolType
-	// ErrWrongKind: the plugin's build manifest names another plugin kind
+	// ErrWrongKind: the plugin's build record names another plugin kind
 	// than the one Loader.LoadKind was asked for, or none. See *KindError.
 	ErrWrongKind = failure.WrongKind
-	// ErrAPIVersion: the plugin's manifest names a pluginapi major version
-	// the host does not support. See *APIVersionError and *Mismatch.
+	// ErrAPIVersion: the plugin's PluginManifest, or its build record, names
+	// a pluginapi major version the host does not support. See
+	// *APIVersionError and *Mismatch.
 	ErrAPIVersion = failure.APIVersion
 	// ErrIdentity: the plugin's PluginManifest has an empty name, a name
-	// another loaded plugin has, or a name its build manifest contradicts.
+	// another loaded plugin has, or a name its build record contradicts.
 	// See *IdentityError.
 	ErrIdentity = failure.Identity
 	// ErrUnsigned: Config.TrustedKeys is set and the plugin's build
-	// manifest has no signature beside it. See *SignatureError.
+	// record has no signature beside it. See *SignatureError.
 	ErrUnsigned = failure.Unsigned
 	// ErrUnknownKey: the signature names a key that is not among
 	// Config.TrustedKeys. See *SignatureError.
 	ErrUnknownKey = failure.UnknownKey
 	// ErrBadSignature: the signature does not verify with the trusted key it
-	// names: the build manifest or the signature changed after signing, or
+	// names: the build record or the signature changed after signing, or
 	// the signature file is malformed. See *SignatureError.
 	ErrBadSignature = failure.BadSignature
 )
@@ -206,9 +207,9 @@ func (e *ArchError) Remedy() string { return failure.RemedyOf(ErrWrongArch) }
 func (e *ArchError) Unwrap() error { return ErrWrongArch }
 
 // Mismatch is one difference between what the host expects and what the
-// plugin (or its build manifest) declares. Kind is ErrToolchainMismatch,
+// plugin (or its build record) declares. Kind is ErrToolchainMismatch,
 // ErrBuildFlagsMismatch, ErrSharedDepMismatch, ErrAPIVersion or
-// ErrManifestInvalid.
+// ErrBuildRecordInvalid.
 type Mismatch struct {
 	Kind  error
 	Field string // e.g. "go_version", "shared_deps[golang.org/x/text]", "build setting -race"
@@ -292,21 +293,21 @@ func (e *PackageMismatchError) Remedy() string { return failure.RemedyOf(ErrPack
 
 func (e *PackageMismatchError) Unwrap() []error { return nonNil(ErrPackageMismatch, e.Err) }
 
-// ManifestError reports a build manifest that is missing (Kind
-// ErrManifestMissing), unreadable, too large or malformed (Kind
-// ErrManifestInvalid), or not a regular file (Kind ErrNotRegular).
-type ManifestError struct {
-	Path string // the manifest file
+// BuildRecordError reports a build record that is missing (Kind
+// ErrBuildRecordMissing), unreadable, too large or malformed (Kind
+// ErrBuildRecordInvalid), or not a regular file (Kind ErrNotRegular).
+type BuildRecordError struct {
+	Path string // the build record's file
 	Kind error
 	Err  error
 }
 
-func (e *ManifestError) Error() string {
+func (e *BuildRecordError) Error() string {
 	kind := e.Kind.Error()
 	if e.Kind == ErrNotRegular {
 		// The sentinel alone does not say which file; the path might be
 		// read as the plugin's.
-		kind = "build manifest is " + kind
+		kind = "build record is " + kind
 	}
 	if e.Err != nil {
 		return withRemedy(fmt.Sprintf("loader: %s: %s: %v", e.Path, kind, e.Err), e)
@@ -314,12 +315,12 @@ func (e *ManifestError) Error() string {
 	return withRemedy(fmt.Sprintf("loader: %s: %s", e.Path, kind), e)
 }
 
-func (e *ManifestError) Remedy() string { return failure.RemedyOf(e.Kind) }
+func (e *BuildRecordError) Remedy() string { return failure.RemedyOf(e.Kind) }
 
-func (e *ManifestError) Unwrap() []error { return nonNil(e.Kind, e.Err) }
+func (e *BuildRecordError) Unwrap() []error { return nonNil(e.Kind, e.Err) }
 
 // ChecksumError reports a file whose bytes are not the bytes that were built
-// (Kind ErrChecksumMismatch, Source "build manifest") or are not allowlisted
+// (Kind ErrChecksumMismatch, Source "build record") or are not allowlisted
 // (Kind ErrNotAllowlisted, Source "allowlist").
 type ChecksumError struct {
 	Path       string
@@ -329,12 +330,12 @@ type ChecksumError struct {
 	GotSHA256  string
 	WantSize   int64 // 0 when not compared
 	GotSize    int64
-	// Signed is set when the build manifest's signature verified: the
+	// Signed is set when the build record's signature verified: the
 	// plugin changed after it was signed.
 	Signed bool
 	// Foreign is set when the diagnosis found the file itself to be no
 	// plugin for this host (another format, architecture or toolchain):
-	// then the manifest belongs to other bytes, and reinstalling this file
+	// then the record belongs to other bytes, and reinstalling this file
 	// would not help.
 	Foreign bool
 }
@@ -351,18 +352,18 @@ func (e *ChecksumError) Remedy() string {
 	switch {
 	case e.Kind != ErrChecksumMismatch:
 	case e.Foreign:
-		return "the build manifest describes other bytes than this file, which is no plugin for this host (see the findings before this one): install the plugin built for this host together with the manifest its build wrote"
+		return "the build record describes other bytes than this file, which is no plugin for this host (see the findings before this one): install the plugin built for this host together with the build record its build wrote"
 	case e.Signed:
-		return "the plugin changed after its build manifest was signed: reinstall the signed plugin from the build output"
+		return "the plugin changed after its build record was signed: reinstall the signed plugin from the build output"
 	}
 	return failure.RemedyOf(e.Kind)
 }
 
 func (e *ChecksumError) Unwrap() error { return e.Kind }
 
-// SignatureError reports a build manifest whose signature is missing (Kind
+// SignatureError reports a build record whose signature is missing (Kind
 // ErrUnsigned), made with a key the host does not trust (ErrUnknownKey), or
-// not valid for the manifest (ErrBadSignature).
+// not valid for the record (ErrBadSignature).
 type SignatureError struct {
 	Path      string // the signature file
 	Kind      error
@@ -393,7 +394,7 @@ func (e *SignatureError) Unwrap() []error { return nonNil(e.Kind, e.Err) }
 // RefusedError is the complete diagnosis of a plugin the pre-open check
 // refused for more than one reason: every independent finding, root cause
 // first (the ELF format, the architecture, the build mode, the toolchain,
-// the package hashes, the exports, the build manifest, the checksum, the
+// the package hashes, the exports, the build record, the checksum, the
 // signature). A plugin refused for one reason gets that finding alone.
 // errors.Is and errors.As see every finding.
 type RefusedError struct {
@@ -553,26 +554,26 @@ func (e *SymbolTypeError) Remedy() string { return failure.RemedyOf(ErrSymbolTyp
 
 func (e *SymbolTypeError) Unwrap() error { return ErrSymbolType }
 
-// KindError reports a plugin whose build manifest names another plugin kind
+// KindError reports a plugin whose build record names another plugin kind
 // than the one Loader.LoadKind was asked for. It is found before the plugin
 // is opened, so a folder holding plugins of several kinds costs nothing but
 // this error: none of the other plugins' code runs.
 type KindError struct {
 	Path string
 	Want string // the Kind.Name asked for
-	Got  string // BuildManifest.Kind; "" when the manifest predates kinds
+	Got  string // buildrecord.Record.Kind; "" when the record predates kinds
 }
 
 func (e *KindError) Error() string {
 	switch {
 	case e.Want == "":
-		return withRemedy(fmt.Sprintf("loader: %s: %v: the host asked for a plugin of no kind (an empty Kind.Name), the build manifest says %s",
+		return withRemedy(fmt.Sprintf("loader: %s: %v: the host asked for a plugin of no kind (an empty Kind.Name), the build record says %s",
 			e.Path, ErrWrongKind, orNone(e.Got)), e)
 	case e.Got == "":
-		return withRemedy(fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest names no kind (it was written before plugin kinds)",
+		return withRemedy(fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build record names no kind (it was written before plugin kinds)",
 			e.Path, ErrWrongKind, e.Want), e)
 	}
-	return withRemedy(fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build manifest says %s", e.Path, ErrWrongKind, e.Want, e.Got), e)
+	return withRemedy(fmt.Sprintf("loader: %s: %v: the host wants kind %s, the build record says %s", e.Path, ErrWrongKind, e.Want, e.Got), e)
 }
 
 func (e *KindError) Remedy() string {
@@ -644,7 +645,7 @@ var (
 	_ failure.Remedier = (*Mismatch)(nil)
 	_ failure.Remedier = (*IncompatibleError)(nil)
 	_ failure.Remedier = (*PackageMismatchError)(nil)
-	_ failure.Remedier = (*ManifestError)(nil)
+	_ failure.Remedier = (*BuildRecordError)(nil)
 	_ failure.Remedier = (*ChecksumError)(nil)
 	_ failure.Remedier = (*SignatureError)(nil)
 	_ failure.Remedier = (*RefusedError)(nil)

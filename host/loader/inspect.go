@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+
+	"example.com/plugkit/internal/buildrecord"
 )
 
 // Inspection describes a plugin file without opening it, for `host inspect`
@@ -26,10 +28,10 @@ type Inspection struct {
 	ExportsNote   string   `json:"exports_note,omitempty"`
 	// Stripped is true when the file has no .symtab.
 	Stripped bool `json:"stripped"`
-	// BuildManifest is the manifest found next to the file, if valid; its
-	// kind ("kind") tells which kind of plugin the file is.
-	BuildManifest *BuildManifest `json:"build_manifest,omitempty"`
-	Verdict       Verdict        `json:"verdict"`
+	// BuildRecord is the build record found next to the file, if valid;
+	// its kind ("kind") tells which kind of plugin the file is.
+	BuildRecord *buildrecord.Record `json:"build_record,omitempty"`
+	Verdict     Verdict             `json:"verdict"`
 }
 
 // ELFSummary is the part of the ELF header the checks look at.
@@ -80,8 +82,9 @@ type Finding struct {
 // first. Unsafe permissions are a finding, and the file is still
 // inspected; the error is for a file that cannot be read, such as one that
 // is not a regular file (ErrNotRegular, refused without opening it, so
-// Inspect never blocks on a named pipe). A build manifest that is not a
-// regular file is a finding.
+// Inspect never blocks on a named pipe). A build record that is not a
+// regular file is a finding; one read from its old name
+// (<plugin>.manifest.json) is a note.
 func (l *Loader) Inspect(path string) (*Inspection, error) {
 	cfg := l.cfg
 	var findings []error
@@ -96,12 +99,12 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 		return nil, err
 	}
 	defer st.close()
-	sc := readSidecars(path, &cfg)
-	bm := sc.manifest
+	sc := readBuildRecord(path, cfg.SkipPermissionCheck)
+	br := sc.record
 	a := precheck(st, sc, &cfg, nil)
 	findings = append(findings, Findings(a.err(path))...)
 
-	in := &Inspection{Path: path, SHA256: st.digest(), Size: st.size, BuildManifest: bm, Exports: []Export{}}
+	in := &Inspection{Path: path, SHA256: st.digest(), Size: st.size, BuildRecord: br, Exports: []Export{}}
 	if f := a.facts; f != nil {
 		in.ELF = &ELFSummary{Class: f.Class.String(), Machine: f.Machine.String(), Type: f.Type.String(),
 			Arch: describeArch("", f.Machine, f.Class, f.Order)}
@@ -133,8 +136,11 @@ func (l *Loader) Inspect(path string) (*Inspection, error) {
 	if a.facts != nil && !a.hostHashesKnown {
 		in.Verdict.Notes = append(in.Verdict.Notes, "package hashes not compared: the host executable exports none (it must import \"plugin\")")
 	}
-	if bm == nil && errors.Is(sc.err, ErrManifestMissing) && !cfg.RequireBuildManifest && len(cfg.TrustedKeys) == 0 {
-		in.Verdict.Notes = append(in.Verdict.Notes, fmt.Sprintf("no build manifest (%s): checksum, flag fingerprint and shared dependencies not checked against one", BuildManifestPath(path)))
+	if br == nil && errors.Is(sc.err, ErrBuildRecordMissing) && !cfg.RequireBuildRecord && len(cfg.TrustedKeys) == 0 {
+		in.Verdict.Notes = append(in.Verdict.Notes, fmt.Sprintf("no build record (%s): checksum, flag fingerprint and shared dependencies not checked against one", sc.path))
+	}
+	if sc.legacy {
+		in.Verdict.Notes = append(in.Verdict.Notes, legacyNote(path, sc.path))
 	}
 	if len(cfg.TrustedKeys) == 0 {
 		in.Verdict.Notes = append(in.Verdict.Notes, "signature not checked: development mode (the host trusts no signing keys)")
@@ -153,7 +159,7 @@ func (l *Loader) Precheck(path string) error {
 		return err
 	}
 	defer st.close()
-	return precheck(st, readSidecars(path, &cfg), &cfg, nil).err(path)
+	return precheck(st, readBuildRecord(path, cfg.SkipPermissionCheck), &cfg, nil).err(path)
 }
 
 func finding(err error) Finding {

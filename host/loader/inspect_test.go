@@ -9,11 +9,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"example.com/plugkit/internal/buildrecord"
 )
 
 func TestInspectGood(t *testing.T) {
 	so := copyFixture(t, "good", t.TempDir(), "good.so")
-	writeKindManifest(t, so, "loadertest/good", "greeter", nil)
+	writeKindRecord(t, so, "loadertest/good", "greeter", nil)
 	in, err := New(testConfig()).Inspect(so)
 	require.NoError(t, err)
 
@@ -35,20 +37,20 @@ func TestInspectGood(t *testing.T) {
 	}
 	require.NotNil(t, in.ELF)
 	assert.Equal(t, "ET_DYN", in.ELF.Type)
-	require.NotNil(t, in.BuildManifest)
-	assert.Equal(t, in.SHA256, in.BuildManifest.SHA256)
+	require.NotNil(t, in.BuildRecord)
+	assert.Equal(t, in.SHA256, in.BuildRecord.SHA256)
 
 	// The JSON field names are an interface of `host inspect --json`.
 	data, err := json.Marshal(in)
 	require.NoError(t, err)
 	var fields map[string]any
 	require.NoError(t, json.Unmarshal(data, &fields))
-	for _, k := range []string{"path", "sha256", "size", "elf", "build_info", "plugin_path", "exports", "stripped", "build_manifest", "verdict"} {
+	for _, k := range []string{"path", "sha256", "size", "elf", "build_info", "plugin_path", "exports", "stripped", "build_record", "verdict"} {
 		assert.Contains(t, fields, k)
 	}
-	// The manifest's kind, for `host inspect` to show.
-	require.IsType(t, map[string]any{}, fields["build_manifest"])
-	assert.Equal(t, "greeter", fields["build_manifest"].(map[string]any)["kind"])
+	// The build record's kind, for `host inspect` to show.
+	require.IsType(t, map[string]any{}, fields["build_record"])
+	assert.Equal(t, "greeter", fields["build_record"].(map[string]any)["kind"])
 }
 
 func TestInspectStripped(t *testing.T) {
@@ -80,7 +82,7 @@ func TestInspectReportsProblems(t *testing.T) {
 	dir := t.TempDir()
 	so := copyFixture(t, "good", dir, "good.so")
 	require.NoError(t, os.Chmod(so, 0o666))
-	writeManifest(t, so, "loadertest/good", func(m *BuildManifest) { m.GoVersion = "go1.25.0" })
+	writeRecord(t, so, "loadertest/good", func(m *buildrecord.Record) { m.GoVersion = "go1.25.0" })
 
 	in, err := New(testConfig()).Inspect(so)
 	require.NoError(t, err)
@@ -90,7 +92,7 @@ func TestInspectReportsProblems(t *testing.T) {
 		codes = append(codes, p.Code)
 	}
 	// The file is described even though it is unsafe and incompatible.
-	assert.Equal(t, []string{"unsafe_permissions", "toolchain_mismatch", "manifest_invalid"}, codes)
+	assert.Equal(t, []string{"unsafe_permissions", "toolchain_mismatch", "build_record_invalid"}, codes)
 	assert.Len(t, in.Exports, 3)
 
 	empty := writeFile(t, dir, "empty.so", nil)

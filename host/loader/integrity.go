@@ -10,11 +10,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
 // notRegularError says what a path is instead of a regular file. A
-// *FileError or *ManifestError with Kind ErrNotRegular carries it as Err.
+// *FileError or *BuildRecordError with Kind ErrNotRegular carries it as Err.
 type notRegularError struct {
 	What string // e.g. "a named pipe (FIFO)", "a symlink to a folder"
 	Mode fs.FileMode
@@ -312,6 +313,9 @@ func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
 	}
 	return append(buf, rest...), nil
 }
+
+// sha256Re is a SHA-256 as sha256sum writes it, lower-cased.
+var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ReadAllowlist reads an allowlist for Config.Allowlist in the format of
 // sha256sum's output: one "<sha256>  <label>" per line, where the label is

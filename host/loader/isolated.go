@@ -5,26 +5,29 @@ import (
 	"fmt"
 	"plugin"
 	"strings"
+
+	"example.com/plugkit/internal/buildrecord"
 )
 
 // IsolatedPath is where go_plugin puts the executable of the plugin at
 // soPath, for isolated mode: beside it, without .so (greeter/english/english
-// beside english.so), with its own build manifest, IsolatedPath + ".manifest.json".
+// beside english.so), with its own build record beside it
+// (english.build.json: buildrecord.PathFor of the executable).
 func IsolatedPath(soPath string) string { return strings.TrimSuffix(soPath, ".so") }
 
 // CheckExecutable makes the checks of a plugin's executable that can be
 // made before it runs, for a host that runs it in a process of its own
 // (host/isolated): a regular file, not writable by others (unless the
-// Config skips permission checks), within MaxSize, with a build manifest
+// Config skips permission checks), within MaxSize, with a build record
 // of kind k whose pluginapi major version is the host's, signed by a
 // trusted key when the Config trusts any, and in the
-// allowlist when there is one. It returns the manifest, whose SHA256
+// allowlist when there is one. It returns the record, whose SHA256
 // go-plugin compares with the file before each exec; the loader does not
 // hash it twice.
 //
 // The toolchain-identity checks of .so plugins do not apply: an executable
 // shares no packages with the host, only the contract's wire format.
-func (l *Loader) CheckExecutable(path string, k Kind) (*BuildManifest, error) {
+func (l *Loader) CheckExecutable(path string, k Kind) (*buildrecord.Record, error) {
 	fi, err := statRegular(path)
 	if err != nil {
 		return nil, pluginFileError(path, err, !l.cfg.SkipPermissionCheck)
@@ -40,37 +43,38 @@ func (l *Loader) CheckExecutable(path string, k Kind) (*BuildManifest, error) {
 	if fi.Size() > l.cfg.MaxSize {
 		return nil, &FileError{Path: path, Kind: ErrTooLarge, Err: fmt.Errorf("%d bytes, limit %d", fi.Size(), l.cfg.MaxSize)}
 	}
-	bm, raw, err := readBuildManifest(BuildManifestPath(path), l.cfg.SkipPermissionCheck)
-	if err != nil {
-		return nil, err
+	sc := readBuildRecord(path, l.cfg.SkipPermissionCheck)
+	if sc.err != nil {
+		return nil, sc.err
 	}
+	br := sc.record
 	var errs []error
 	if len(l.cfg.TrustedKeys) > 0 {
-		// The manifest vouches for the bytes go-plugin hashes before exec;
-		// the signature vouches for the manifest.
-		if _, err := checkSignature(path, raw, &l.cfg); err != nil {
+		// The record vouches for the bytes go-plugin hashes before exec;
+		// the signature vouches for the record.
+		if _, err := checkSignature(sc.path, sc.raw, &l.cfg); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if k.Name == "" || bm.Kind != k.Name {
-		errs = append(errs, &KindError{Path: path, Want: k.Name, Got: bm.Kind})
+	if k.Name == "" || br.Kind != k.Name {
+		errs = append(errs, &KindError{Path: path, Want: k.Name, Got: br.Kind})
 	}
-	if major(bm.PluginAPIVersion) != major(l.cfg.PluginAPIVersion) {
-		errs = append(errs, &APIVersionError{Plugin: path, Want: l.cfg.PluginAPIVersion, Got: bm.PluginAPIVersion})
+	if major(br.PluginAPIVersion) != major(l.cfg.PluginAPIVersion) {
+		errs = append(errs, &APIVersionError{Plugin: path, Want: l.cfg.PluginAPIVersion, Got: br.PluginAPIVersion})
 	}
-	if bm.Size != fi.Size() {
-		errs = append(errs, &ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build manifest",
-			WantSHA256: bm.SHA256, GotSHA256: "(not computed: the size differs)", WantSize: bm.Size, GotSize: fi.Size()})
+	if br.Size != fi.Size() {
+		errs = append(errs, &ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build record",
+			WantSHA256: br.SHA256, GotSHA256: "(not computed: the size differs)", WantSize: br.Size, GotSize: fi.Size()})
 	}
 	if l.cfg.Allowlist != nil {
-		if _, ok := l.cfg.Allowlist[bm.SHA256]; !ok {
-			errs = append(errs, &ChecksumError{Path: path, Kind: ErrNotAllowlisted, Source: "allowlist", GotSHA256: bm.SHA256 + " (the build manifest's)"})
+		if _, ok := l.cfg.Allowlist[br.SHA256]; !ok {
+			errs = append(errs, &ChecksumError{Path: path, Kind: ErrNotAllowlisted, Source: "allowlist", GotSHA256: br.SHA256 + " (the build record's)"})
 		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return bm, nil
+	return br, nil
 }
 
 // RemotePlugin is a plugin served by another process: a table of what

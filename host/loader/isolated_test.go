@@ -7,10 +7,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"example.com/plugkit/internal/buildrecord"
 )
 
 // executableFixture writes an executable and, unless kind is "-", its
-// build manifest of kind, into a private folder.
+// build record of kind, into a private folder.
 func executableFixture(t *testing.T, kind, apiVersion string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -18,28 +20,28 @@ func executableFixture(t *testing.T, kind, apiVersion string) string {
 	exe := filepath.Join(dir, "english")
 	require.NoError(t, os.WriteFile(exe, []byte("#!/bin/sh\nexit 0\n"), 0o755))
 	if kind != "-" {
-		m, err := NewBuildManifest(exe, "greeter/english", kind, "go1.26.8", FlagsFingerprint(nil), apiVersion, nil)
+		m, err := buildrecord.New(exe, "greeter/english", kind, "go1.26.8", buildrecord.FlagsFingerprint(nil), apiVersion, nil)
 		require.NoError(t, err)
 		b, err := m.Marshal()
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(BuildManifestPath(exe), b, 0o644))
+		require.NoError(t, os.WriteFile(buildrecord.PathFor(exe), b, 0o644))
 	}
 	return exe
 }
 
 func TestIsolatedPath(t *testing.T) {
 	assert.Equal(t, "plugins/greeter/english/english", IsolatedPath("plugins/greeter/english/english.so"))
-	assert.Equal(t, "plugins/greeter/english/english.manifest.json", BuildManifestPath(IsolatedPath("plugins/greeter/english/english.so")))
+	assert.Equal(t, "plugins/greeter/english/english.build.json", buildrecord.PathFor(IsolatedPath("plugins/greeter/english/english.so")))
 }
 
 func TestCheckExecutable(t *testing.T) {
 	l := New(HostConfig())
 	t.Run("ok", func(t *testing.T) {
 		exe := executableFixture(t, "greeter", "1.2.0")
-		bm, err := l.CheckExecutable(exe, greeterKind)
+		br, err := l.CheckExecutable(exe, greeterKind)
 		require.NoError(t, err)
-		assert.Equal(t, "greeter/english", bm.Plugin)
-		assert.Len(t, bm.SHA256, 64)
+		assert.Equal(t, "greeter/english", br.Plugin)
+		assert.Len(t, br.SHA256, 64)
 	})
 	for _, tc := range []struct {
 		name    string
@@ -47,7 +49,7 @@ func TestCheckExecutable(t *testing.T) {
 		want    error
 	}{
 		{"missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nothing") }, ErrNotFound},
-		{"no manifest", func(t *testing.T) string { return executableFixture(t, "-", "") }, ErrManifestMissing},
+		{"no build record", func(t *testing.T) string { return executableFixture(t, "-", "") }, ErrBuildRecordMissing},
 		{"another kind", func(t *testing.T) string { return executableFixture(t, "logger", "1.0.0") }, ErrWrongKind},
 		{"another pluginapi major", func(t *testing.T) string { return executableFixture(t, "greeter", "2.0.0") }, ErrAPIVersion},
 		{"not executable", func(t *testing.T) string {
@@ -60,7 +62,7 @@ func TestCheckExecutable(t *testing.T) {
 			require.NoError(t, os.Chmod(exe, 0o757))
 			return exe
 		}, ErrUnsafePermissions},
-		{"changed after its manifest", func(t *testing.T) string {
+		{"changed after its build record", func(t *testing.T) string {
 			exe := executableFixture(t, "greeter", "1.0.0")
 			require.NoError(t, os.WriteFile(exe, []byte("#!/bin/sh\nexit 1 # longer\n"), 0o755))
 			return exe
@@ -68,9 +70,9 @@ func TestCheckExecutable(t *testing.T) {
 		{"a named pipe", func(t *testing.T) string {
 			return mkfifo(t, filepath.Join(t.TempDir(), "english"))
 		}, ErrNotRegular},
-		{"a named pipe for a manifest", func(t *testing.T) string {
+		{"a named pipe for a build record", func(t *testing.T) string {
 			exe := executableFixture(t, "-", "")
-			mkfifo(t, BuildManifestPath(exe))
+			mkfifo(t, buildrecord.PathFor(exe))
 			return exe
 		}, ErrNotRegular},
 	} {

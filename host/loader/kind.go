@@ -2,7 +2,7 @@ package loader
 
 // Kind is the contract of one kind of plugin (a greeter, a logger, an
 // adder, ...) in the form the loader can check before it opens a plugin: the
-// kind's name, which the plugin's build manifest must carry, and the symbols
+// kind's name, which the plugin's build record must carry, and the symbols
 // the plugin's export table must hold. The loader itself knows no kinds;
 // pluginapi declares them, and the package generated for each kind declares
 // its Kind as Spec, for example
@@ -16,7 +16,8 @@ package loader
 // fail its first lookup.
 type Kind struct {
 	// Name is the kind's name, as go_plugin(kind = ...) writes it into
-	// BuildManifest.Kind: lower case, [a-z][a-z0-9_]*.
+	// the build record's kind (buildrecord.Record.Kind): lower case,
+	// [a-z][a-z0-9_]*.
 	Name string
 	// Symbols are the symbols every plugin of the kind exports. The
 	// PluginManifest every plugin exports need not be listed: Load checks
@@ -39,8 +40,8 @@ type KindSymbol struct {
 // more checks in the pre-open check, so that a plugin failing them is never
 // opened and none of its code runs:
 //
-//   - when the plugin has a build manifest, its Kind must be k.Name
-//     (*KindError, ErrWrongKind); a manifest that names no kind, written
+//   - when the plugin has a build record, its Kind must be k.Name
+//     (*KindError, ErrWrongKind); a record that names no kind, written
 //     before kinds existed, is refused the same way, since nothing vouches
 //     for what it is;
 //   - the ELF export table must hold every symbol of k.Symbols, as a

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/pluginapi"
 )
 
@@ -18,10 +19,10 @@ var greeterKind = Kind{Name: "greeter", Symbols: []KindSymbol{{Name: pluginapi.G
 // nothing behind, since nothing was mapped.
 func requireNotRecorded(t *testing.T, so string) {
 	t.Helper()
-	bm, err := NewBuildManifest(so, "", "", "", "", "", nil)
+	br, err := buildrecord.New(so, "", "", "", "", "", nil)
 	require.NoError(t, err)
 	registry.mu.Lock()
-	e := registry.bySHA[bm.SHA256]
+	e := registry.bySHA[br.SHA256]
 	registry.mu.Unlock()
 	require.Nil(t, e, "%s is recorded as opened", so)
 }
@@ -34,7 +35,7 @@ func TestLoadKindRefusesBeforeOpen(t *testing.T) {
 	so := copyFixture(t, "initexit", dir, "initexit.so")
 	l := New(testConfig())
 
-	t.Run("no manifest, symbols missing", func(t *testing.T) {
+	t.Run("no build record, symbols missing", func(t *testing.T) {
 		_, err := l.LoadKind(so, greeterKind)
 		assert.Equal(t, []string{"symbol_missing PluginManifest", "symbol_missing Greeter"}, findingCodes(err))
 		var missing *SymbolMissingError
@@ -48,8 +49,8 @@ func TestLoadKindRefusesBeforeOpen(t *testing.T) {
 		_, err = l.Load(so)
 		assert.Equal(t, []string{"symbol_missing PluginManifest"}, findingCodes(err))
 	})
-	t.Run("manifest of another kind", func(t *testing.T) {
-		writeKindManifest(t, so, "loadertest/initexit", "adder", nil)
+	t.Run("build record of another kind", func(t *testing.T) {
+		writeKindRecord(t, so, "loadertest/initexit", "adder", nil)
 		_, err := l.LoadKind(so, greeterKind)
 		// The wrong kind explains the missing Greeter; it is not listed.
 		assert.Equal(t, []string{"symbol_missing PluginManifest", "wrong_kind"}, findingCodes(err))
@@ -59,13 +60,13 @@ func TestLoadKindRefusesBeforeOpen(t *testing.T) {
 		assert.ErrorIs(t, err, ErrWrongKind)
 		t.Log(err)
 	})
-	t.Run("manifest of the kind, symbol missing", func(t *testing.T) {
-		writeKindManifest(t, so, "loadertest/initexit", "greeter", nil)
+	t.Run("build record of the kind, symbol missing", func(t *testing.T) {
+		writeKindRecord(t, so, "loadertest/initexit", "greeter", nil)
 		_, err := l.ReloadKind(so, greeterKind)
 		assert.Equal(t, []string{"symbol_missing PluginManifest", "symbol_missing Greeter"}, findingCodes(err))
 	})
 	t.Run("function where a variable is declared", func(t *testing.T) {
-		writeKindManifest(t, so, "loadertest/initexit", "exiter", nil)
+		writeKindRecord(t, so, "loadertest/initexit", "exiter", nil)
 		_, err := l.LoadKind(so, Kind{Name: "exiter", Symbols: []KindSymbol{{Name: "F"}}})
 		assert.Equal(t, []string{"symbol_missing PluginManifest", "symbol_type F"}, findingCodes(err))
 		var te *SymbolTypeError
@@ -104,8 +105,8 @@ func TestLoadKind(t *testing.T) {
 	}}
 
 	// Refusals first, each before open: the plugin is not recorded after
-	// them, so the corrected manifest at the end loads it.
-	writeKindManifest(t, so, "loadertest/greeterkind", "", nil)
+	// them, so the corrected build record at the end loads it.
+	writeKindRecord(t, so, "loadertest/greeterkind", "", nil)
 	_, err := l.LoadKind(so, kind)
 	var ke *KindError
 	require.ErrorAs(t, err, &ke)
@@ -113,15 +114,15 @@ func TestLoadKind(t *testing.T) {
 	assert.Contains(t, err.Error(), "names no kind")
 	assert.Contains(t, err.Error(), `rebuild the plugin with go_plugin(kind = "greeter")`)
 
-	writeKindManifest(t, so, "loadertest/greeterkind", "logger", nil)
+	writeKindRecord(t, so, "loadertest/greeterkind", "logger", nil)
 	_, err = l.LoadKind(so, kind)
 	require.ErrorAs(t, err, &ke)
 	assert.Contains(t, err.Error(), "put the plugin where logger plugins are looked for")
 	assert.Contains(t, err.Error(), `go_plugin(kind = "greeter")`)
 
 	// A host asking for a kind without a name gets no plugin, whatever the
-	// manifest says, rather than every plugin.
-	writeKindManifest(t, so, "loadertest/greeterkind", "greeter", nil)
+	// build record says, rather than every plugin.
+	writeKindRecord(t, so, "loadertest/greeterkind", "greeter", nil)
 	_, err = l.LoadKind(so, Kind{})
 	require.ErrorAs(t, err, &ke)
 	assert.Contains(t, err.Error(), "empty Kind.Name")
@@ -139,7 +140,7 @@ func TestLoadKind(t *testing.T) {
 	}
 
 	// Wrong kind and another toolchain: both reported, the kind first.
-	writeKindManifest(t, so, "loadertest/greeterkind", "logger", func(m *BuildManifest) { m.GoVersion = "go1.25.0" })
+	writeKindRecord(t, so, "loadertest/greeterkind", "logger", func(m *buildrecord.Record) { m.GoVersion = "go1.25.0" })
 	_, err = l.LoadKind(so, kind)
 	assert.ErrorIs(t, err, ErrWrongKind)
 	assert.ErrorIs(t, err, ErrToolchainMismatch)
@@ -147,11 +148,11 @@ func TestLoadKind(t *testing.T) {
 	requireNotRecorded(t, so)
 
 	// Corrected: it loads, and binds.
-	writeKindManifest(t, so, "loadertest/greeterkind", "greeter", nil)
+	writeKindRecord(t, so, "loadertest/greeterkind", "greeter", nil)
 	p, err := l.LoadKind(so, kind)
 	require.NoError(t, err)
 	assert.Equal(t, "loadertest/greeterkind", p.Manifest.Name)
-	assert.Equal(t, "greeter", p.BuildManifest.Kind)
+	assert.Equal(t, "greeter", p.BuildRecord.Kind)
 	t.Run("lookups", func(t *testing.T) { checkLookups(t, p) })
 
 	// The same bytes again: the same plugin, through every entry point,
@@ -165,7 +166,7 @@ func TestLoadKind(t *testing.T) {
 	_, err = l.LoadKind(so, Kind{Name: "logger", Symbols: []KindSymbol{{Name: pluginapi.LoggerSymbol}}})
 	assert.ErrorIs(t, err, ErrWrongKind)
 
-	// Without a manifest only the exports are checked.
+	// Without a build record only the exports are checked.
 	bare := copyFixture(t, "greeterkind", t.TempDir(), "bare.so")
 	again, err = l.LoadKind(bare, kind)
 	require.NoError(t, err)
@@ -200,7 +201,7 @@ func TestKindErrorMessages(t *testing.T) {
 		err  *KindError
 		want []string
 	}{
-		{&KindError{Path: "p.so", Want: "greeter", Got: "logger"}, []string{"p.so", "plugin of another kind", "the host wants kind greeter, the build manifest says logger", "put the plugin where logger plugins are looked for", `go_plugin(kind = "greeter")`}},
+		{&KindError{Path: "p.so", Want: "greeter", Got: "logger"}, []string{"p.so", "plugin of another kind", "the host wants kind greeter, the build record says logger", "put the plugin where logger plugins are looked for", `go_plugin(kind = "greeter")`}},
 		{&KindError{Path: "p.so", Want: "greeter"}, []string{"p.so", "names no kind", "before plugin kinds", `rebuild the plugin with go_plugin(kind = "greeter")`}},
 		{&KindError{Path: "p.so", Got: "logger"}, []string{"p.so", "empty Kind.Name", "logger"}},
 	} {

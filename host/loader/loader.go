@@ -107,8 +107,7 @@ func (l *Loader) load(path string, supersede bool, kind *Kind) (*Plugin, error) 
 	defer st.close()
 	tm.Stage = time.Since(start)
 	start = time.Now()
-	sc := readSidecars(path, &cfg)
-	bm := sc.manifest
+	sc := readBuildRecord(path, cfg.SkipPermissionCheck)
 	a := precheck(st, sc, &cfg, kind)
 	if err := a.err(path); err != nil {
 		return nil, err
@@ -126,14 +125,14 @@ func (l *Loader) load(path string, supersede bool, kind *Kind) (*Plugin, error) 
 		}
 		return e.plugin, e.err
 	}
-	p := &Plugin{Path: path, PluginPath: a.facts.PluginPath, SHA256: st.digest(), Size: st.size, BuildManifest: bm}
+	p := &Plugin{Path: path, PluginPath: a.facts.PluginPath, SHA256: st.digest(), Size: st.size, BuildRecord: sc.record}
 	start = time.Now()
 	pp, err := openPlugin(path, st.copy)
 	tm.Open = time.Since(start)
 	if err == nil {
 		p.p = pp
 		start = time.Now()
-		err = identify(p, bm, cfg.PluginAPIVersion)
+		err = identify(p, sc.record, cfg.PluginAPIVersion)
 		tm.Identify = time.Since(start)
 	}
 	p.Timings = tm

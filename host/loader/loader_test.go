@@ -14,28 +14,29 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/pluginapi"
 )
 
-// writeManifest writes a build manifest for the plugin at so that matches
+// writeRecord writes a build record for the plugin at so that matches
 // the test host and names no kind, after edit changes it.
-func writeManifest(t *testing.T, so, name string, edit func(*BuildManifest)) {
+func writeRecord(t *testing.T, so, name string, edit func(*buildrecord.Record)) {
 	t.Helper()
-	writeKindManifest(t, so, name, "", edit)
+	writeKindRecord(t, so, name, "", edit)
 }
 
-// writeKindManifest is writeManifest for a plugin of kind.
-func writeKindManifest(t *testing.T, so, name, kind string, edit func(*BuildManifest)) {
+// writeKindRecord is writeRecord for a plugin of kind.
+func writeKindRecord(t *testing.T, so, name, kind string, edit func(*buildrecord.Record)) {
 	t.Helper()
 	cfg := testConfig()
-	bm, err := NewBuildManifest(so, name, kind, cfg.GoVersion, FlagsFingerprint([]string{"-race"}), pluginapi.APIVersion, map[string]string{"github.com/stretchr/testify": "v1.12.1"})
+	br, err := buildrecord.New(so, name, kind, cfg.GoVersion, buildrecord.FlagsFingerprint([]string{"-race"}), pluginapi.APIVersion, map[string]string{"github.com/stretchr/testify": "v1.12.1"})
 	require.NoError(t, err)
 	if edit != nil {
-		edit(bm)
+		edit(br)
 	}
-	data, err := bm.Marshal()
+	data, err := br.Marshal()
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(BuildManifestPath(so), data, 0o644))
+	require.NoError(t, os.WriteFile(buildrecord.PathFor(so), data, 0o644))
 }
 
 // wantPluginPath is the plugin path of fixture name as built by the go
@@ -123,7 +124,7 @@ func TestBadInputs(t *testing.T) {
 		}, ErrWrongArch, new(*ArchError)},
 		{"tampered after build", func(t *testing.T, dir string) (string, Config) {
 			so := copyFixture(t, "good", dir, "tampered.so")
-			writeManifest(t, so, "loadertest/good", nil)
+			writeRecord(t, so, "loadertest/good", nil)
 			data, err := os.ReadFile(so)
 			require.NoError(t, err)
 			data[len(data)/2] ^= 0xff
@@ -146,32 +147,32 @@ func TestBadInputs(t *testing.T) {
 			require.NoError(t, os.Chmod(sub, 0o775))
 			return copyFixture(t, "good", sub, "good.so"), testConfig()
 		}, ErrUnsafePermissions, new(*PermissionError)},
-		{"build manifest required", func(t *testing.T, dir string) (string, Config) {
+		{"build record required", func(t *testing.T, dir string) (string, Config) {
 			cfg := testConfig()
-			cfg.RequireBuildManifest = true
+			cfg.RequireBuildRecord = true
 			return copyFixture(t, "good", dir, "good.so"), cfg
-		}, ErrManifestMissing, new(*ManifestError)},
-		{"build manifest malformed", func(t *testing.T, dir string) (string, Config) {
+		}, ErrBuildRecordMissing, new(*BuildRecordError)},
+		{"build record malformed", func(t *testing.T, dir string) (string, Config) {
 			so := copyFixture(t, "good", dir, "good.so")
-			writeFile(t, dir, "good.so"+BuildManifestSuffix, []byte(`{"schema_version": 1, "extra": true}`))
+			writeFile(t, dir, "good.so"+buildrecord.Suffix, []byte(`{"schema_version": 1, "extra": true}`))
 			return so, testConfig()
-		}, ErrManifestInvalid, new(*ManifestError)},
+		}, ErrBuildRecordInvalid, new(*BuildRecordError)},
 		{"toolchain, flags and shared dep differ", func(t *testing.T, dir string) (string, Config) {
 			so := copyFixture(t, "good", dir, "good.so")
-			writeManifest(t, so, "loadertest/good", func(m *BuildManifest) {
+			writeRecord(t, so, "loadertest/good", func(m *buildrecord.Record) {
 				m.GoVersion = "go1.25.0"
-				m.BuildFlagsFingerprint = FlagsFingerprint([]string{"-trimpath"})
+				m.BuildFlagsFingerprint = buildrecord.FlagsFingerprint([]string{"-trimpath"})
 				m.SharedDeps["github.com/stretchr/testify"] = "v1.11.0"
 			})
 			cfg := testConfig()
-			cfg.BuildFlagsFingerprint = FlagsFingerprint([]string{"-race"})
+			cfg.BuildFlagsFingerprint = buildrecord.FlagsFingerprint([]string{"-race"})
 			cfg.SharedDeps = map[string]string{"github.com/stretchr/testify": "v1.12.1"}
 			return so, cfg
 		}, ErrToolchainMismatch, new(*IncompatibleError)},
-		{"manifest symbol of the wrong type", func(t *testing.T, dir string) (string, Config) {
+		{"PluginManifest of the wrong type", func(t *testing.T, dir string) (string, Config) {
 			return copyFixture(t, "badmanifest", dir, "badmanifest.so"), testConfig()
 		}, ErrSymbolType, new(*SymbolTypeError)},
-		{"manifest symbol missing", func(t *testing.T, dir string) (string, Config) {
+		{"PluginManifest missing", func(t *testing.T, dir string) (string, Config) {
 			return copyFixture(t, "nomanifest", dir, "nomanifest.so"), testConfig()
 		}, ErrSymbolMissing, new(*SymbolMissingError)},
 		{"unsupported API version", func(t *testing.T, dir string) (string, Config) {
@@ -199,15 +200,15 @@ func TestBadInputs(t *testing.T) {
 func TestIncompatibleListsEveryDifference(t *testing.T) {
 	dir := t.TempDir()
 	so := copyFixture(t, "good", dir, "good.so")
-	writeManifest(t, so, "loadertest/good", func(m *BuildManifest) {
+	writeRecord(t, so, "loadertest/good", func(m *buildrecord.Record) {
 		m.GoVersion = "go1.25.0"
-		m.BuildFlagsFingerprint = FlagsFingerprint([]string{"-trimpath"})
+		m.BuildFlagsFingerprint = buildrecord.FlagsFingerprint([]string{"-trimpath"})
 		m.PluginAPIVersion = "2.0.0"
 		m.SharedDeps["github.com/stretchr/testify"] = "v1.11.0"
 		m.SharedDeps["example.com/only/plugin"] = "v0.1.0"
 	})
 	cfg := testConfig()
-	cfg.BuildFlagsFingerprint = FlagsFingerprint([]string{"-race"})
+	cfg.BuildFlagsFingerprint = buildrecord.FlagsFingerprint([]string{"-race"})
 	cfg.SharedDeps = map[string]string{"github.com/stretchr/testify": "v1.12.1"}
 
 	err := New(cfg).Precheck(so)
@@ -218,13 +219,13 @@ func TestIncompatibleListsEveryDifference(t *testing.T) {
 		fields = append(fields, m.Field)
 	}
 	assert.Equal(t, []string{
-		"go_version (build manifest)",
-		"build_flags_fingerprint (build manifest)",
-		"pluginapi_version (build manifest)",
-		"module github.com/stretchr/testify (build manifest)",
-		"go_version (build manifest vs build info)",
+		"go_version (build record)",
+		"build_flags_fingerprint (build record)",
+		"pluginapi_version (build record)",
+		"module github.com/stretchr/testify (build record)",
+		"go_version (build record vs build info)",
 	}, fields)
-	for _, kind := range []error{ErrToolchainMismatch, ErrBuildFlagsMismatch, ErrAPIVersion, ErrSharedDepMismatch, ErrManifestInvalid} {
+	for _, kind := range []error{ErrToolchainMismatch, ErrBuildFlagsMismatch, ErrAPIVersion, ErrSharedDepMismatch, ErrBuildRecordInvalid} {
 		assert.ErrorIs(t, err, kind)
 	}
 	var m *Mismatch
@@ -235,7 +236,7 @@ func TestIncompatibleListsEveryDifference(t *testing.T) {
 func TestLoadGood(t *testing.T) {
 	dir := t.TempDir()
 	so := copyFixture(t, "good", dir, "good.so")
-	writeManifest(t, so, "loadertest/good", nil)
+	writeRecord(t, so, "loadertest/good", nil)
 	// Signed, and loaded by a host in production mode: the process opens
 	// this plugin once, so this is where a signed plugin is opened.
 	key, pub := keyPair(t, "release")
@@ -250,8 +251,8 @@ func TestLoadGood(t *testing.T) {
 	assert.Equal(t, "loadertest/good", p.Manifest.Name)
 	assert.Equal(t, pluginapi.APIVersion, p.Manifest.APIVersion)
 	assert.Equal(t, wantPluginPath(t, "good"), p.PluginPath)
-	require.NotNil(t, p.BuildManifest)
-	assert.Equal(t, p.SHA256, p.BuildManifest.SHA256)
+	require.NotNil(t, p.BuildRecord)
+	assert.Equal(t, p.SHA256, p.BuildRecord.SHA256)
 	// Every phase does real work (reads, parses, dlopen), so none is zero.
 	assert.Positive(t, p.Timings.Stage, "stage")
 	assert.Positive(t, p.Timings.Check, "check")

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/pluginapi"
 )
 
@@ -22,8 +23,8 @@ type Plugin struct {
 	Size   int64
 	// Manifest is a copy of the plugin's exported PluginManifest.
 	Manifest pluginapi.Manifest
-	// BuildManifest is the build manifest checked before opening, or nil.
-	BuildManifest *BuildManifest
+	// BuildRecord is the build record checked before opening, or nil.
+	BuildRecord *buildrecord.Record
 	// Timings is where the time of the Load that opened the plugin went.
 	Timings LoadTimings
 
@@ -39,7 +40,7 @@ type LoadTimings struct {
 	// Stage is the permission check and the private copy, made in the
 	// kernel; its SHA-256 starts on a second goroutine as the copy goes.
 	Stage time.Duration
-	// Check is the rest of the pre-open check: the build manifest and its
+	// Check is the rest of the pre-open check: the build record and its
 	// signature, the copy's ELF facts, every comparison, and the wait for
 	// the SHA-256.
 	Check time.Duration
@@ -202,7 +203,7 @@ func describeSymbol(sym plugin.Symbol) string {
 
 // identify reads the plugin's PluginManifest before anything else of it is
 // used, and refuses a plugin of another API major version.
-func identify(p *Plugin, bm *BuildManifest, apiVersion string) error {
+func identify(p *Plugin, br *buildrecord.Record, apiVersion string) error {
 	sym, err := p.Lookup(pluginapi.ManifestSymbol)
 	if err != nil {
 		return err
@@ -219,8 +220,8 @@ func identify(p *Plugin, bm *BuildManifest, apiVersion string) error {
 	if m.Name == "" {
 		return &IdentityError{Plugin: p.Path, Reason: "PluginManifest.Name is empty"}
 	}
-	if bm != nil && bm.Plugin != m.Name {
-		return &IdentityError{Plugin: p.Path, Name: m.Name, Reason: "the build manifest names the plugin " + bm.Plugin}
+	if br != nil && br.Plugin != m.Name {
+		return &IdentityError{Plugin: p.Path, Name: m.Name, Reason: "the build record names the plugin " + br.Plugin}
 	}
 	return nil
 }

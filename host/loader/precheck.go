@@ -8,14 +8,15 @@ import (
 	"sort"
 	"strings"
 
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/elffacts"
 	"example.com/plugkit/pluginapi"
 )
 
 // analysis is the outcome of the pre-open check of one file.
 type analysis struct {
-	facts    *elfFacts      // nil when the file is not ELF
-	manifest *BuildManifest // nil when absent or invalid
+	facts  *elfFacts           // nil when the file is not ELF
+	record *buildrecord.Record // nil when absent or invalid
 	// findings are every independent reason to refuse the file, root
 	// cause first (see RefusedError).
 	findings []error
@@ -37,35 +38,22 @@ func (a *analysis) err(path string) error {
 	return &RefusedError{Path: path, Findings: a.findings}
 }
 
-// sidecar is a plugin's build manifest as read: parsed, its exact bytes,
-// or the error reading it.
-type sidecar struct {
-	manifest *BuildManifest
-	raw      []byte
-	err      error
-}
-
-func readSidecars(path string, cfg *Config) sidecar {
-	m, raw, err := readBuildManifest(BuildManifestPath(path), cfg.SkipPermissionCheck)
-	return sidecar{m, raw, err}
-}
-
 // precheck runs every check that needs no plugin code on the bytes in st,
-// with its build manifest, and LoadKind's checks when kind is not nil. It
+// with its build record, and LoadKind's checks when kind is not nil. It
 // runs them all, whatever an earlier one found, and leaves out only what an
 // earlier finding explains: the checks of a file that is not ELF, or not a
 // Go plugin, say nothing more about it, and package hashes differ whenever
 // the architecture, toolchain, flags or shared modules do.
 func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
-	bm := sc.manifest
-	a := &analysis{manifest: bm}
+	br := sc.record
+	a := &analysis{record: br}
 	path := st.path
 	add := func(err error) { a.findings = append(a.findings, err) }
 
 	// The ELF format, the architecture and the build mode.
 	facts, err := readELF(path, st.data)
 	a.facts = facts
-	foreign := false // not a plugin for this host, whatever its manifest says
+	foreign := false // not a plugin for this host, whatever its build record says
 	isPlugin := false
 	if err != nil {
 		add(err)
@@ -102,20 +90,20 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 			compareSettings(bi.Settings, cfg.BuildSettings, archErr != nil, mismatch)
 			compareDeps("build info", depVersions(bi.Deps), cfg.SharedDeps, mismatch)
 		}
-		if bm != nil {
-			if bm.GoVersion != cfg.GoVersion {
-				mismatch(ErrToolchainMismatch, "go_version (build manifest)", cfg.GoVersion, bm.GoVersion)
+		if br != nil {
+			if br.GoVersion != cfg.GoVersion {
+				mismatch(ErrToolchainMismatch, "go_version (build record)", cfg.GoVersion, br.GoVersion)
 			}
-			if cfg.BuildFlagsFingerprint != "" && bm.BuildFlagsFingerprint != cfg.BuildFlagsFingerprint {
-				mismatch(ErrBuildFlagsMismatch, "build_flags_fingerprint (build manifest)", cfg.BuildFlagsFingerprint, bm.BuildFlagsFingerprint)
+			if cfg.BuildFlagsFingerprint != "" && br.BuildFlagsFingerprint != cfg.BuildFlagsFingerprint {
+				mismatch(ErrBuildFlagsMismatch, "build_flags_fingerprint (build record)", cfg.BuildFlagsFingerprint, br.BuildFlagsFingerprint)
 			}
-			if major(bm.PluginAPIVersion) != major(cfg.PluginAPIVersion) {
-				mismatch(ErrAPIVersion, "pluginapi_version (build manifest)", cfg.PluginAPIVersion, bm.PluginAPIVersion)
+			if major(br.PluginAPIVersion) != major(cfg.PluginAPIVersion) {
+				mismatch(ErrAPIVersion, "pluginapi_version (build record)", cfg.PluginAPIVersion, br.PluginAPIVersion)
 			}
-			compareDeps("build manifest", bm.SharedDeps, cfg.SharedDeps, mismatch)
-			if facts.BuildInfo != nil && facts.BuildInfo.GoVersion != bm.GoVersion {
-				// The manifest is about another build than the file next to it.
-				mismatch(ErrManifestInvalid, "go_version (build manifest vs build info)", facts.BuildInfo.GoVersion, bm.GoVersion)
+			compareDeps("build record", br.SharedDeps, cfg.SharedDeps, mismatch)
+			if facts.BuildInfo != nil && facts.BuildInfo.GoVersion != br.GoVersion {
+				// The record is about another build than the file next to it.
+				mismatch(ErrBuildRecordInvalid, "go_version (build record vs build info)", facts.BuildInfo.GoVersion, br.GoVersion)
 			}
 		}
 		if len(ms) > 0 {
@@ -124,7 +112,7 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 		// explained: a finding so far makes package hashes differ.
 		explained := archErr != nil || !isPlugin
 		for _, m := range ms {
-			explained = explained || m.Kind != ErrManifestInvalid
+			explained = explained || m.Kind != ErrBuildRecordInvalid
 		}
 
 		// The package hashes: the runtime's own test, made early. Every
@@ -145,7 +133,7 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 			// A plugin of another kind lacks this kind's symbols for that
 			// reason alone; the kind finding says so.
 			k := kind
-			if k != nil && bm != nil && bm.Kind != k.Name {
+			if k != nil && br != nil && br.Kind != k.Name {
 				k = nil
 			}
 			for _, err := range checkExports(path, facts, k) {
@@ -154,24 +142,24 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 		}
 	}
 
-	// The build manifest: present when required, readable, and of the kind
+	// The build record: present when required, readable, and of the kind
 	// asked for.
 	switch {
-	case sc.err != nil && (cfg.RequireBuildManifest || len(cfg.TrustedKeys) > 0 || !errors.Is(sc.err, ErrManifestMissing)):
+	case sc.err != nil && (cfg.RequireBuildRecord || len(cfg.TrustedKeys) > 0 || !errors.Is(sc.err, ErrBuildRecordMissing)):
 		add(sc.err)
-	case bm != nil && kind != nil && (kind.Name == "" || bm.Kind != kind.Name):
-		add(&KindError{Path: path, Want: kind.Name, Got: bm.Kind})
+	case br != nil && kind != nil && (kind.Name == "" || br.Kind != kind.Name):
+		add(&KindError{Path: path, Want: kind.Name, Got: br.Kind})
 	}
 
-	// The checksum: are these the bytes the manifest describes?
+	// The checksum: are these the bytes the record describes?
 	var sigErr error
-	if bm != nil && len(cfg.TrustedKeys) > 0 {
-		a.signedBy, sigErr = checkSignature(path, sc.raw, cfg)
+	if br != nil && len(cfg.TrustedKeys) > 0 {
+		a.signedBy, sigErr = checkSignature(sc.path, sc.raw, cfg)
 	}
 	sum := st.digest()
-	if bm != nil && (bm.SHA256 != sum || bm.Size != st.size) {
-		add(&ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build manifest",
-			WantSHA256: bm.SHA256, GotSHA256: sum, WantSize: bm.Size, GotSize: st.size,
+	if br != nil && (br.SHA256 != sum || br.Size != st.size) {
+		add(&ChecksumError{Path: path, Kind: ErrChecksumMismatch, Source: "build record",
+			WantSHA256: br.SHA256, GotSHA256: sum, WantSize: br.Size, GotSize: st.size,
 			Signed: a.signedBy != "", Foreign: foreign})
 	}
 	if cfg.Allowlist != nil {
@@ -180,7 +168,7 @@ func precheck(st *staged, sc sidecar, cfg *Config, kind *Kind) *analysis {
 		}
 	}
 
-	// The signature: does a trusted key vouch for the manifest?
+	// The signature: does a trusted key vouch for the record?
 	if sigErr != nil {
 		add(sigErr)
 	}
@@ -323,10 +311,11 @@ func major(v string) string {
 }
 
 // precheckBytes runs the pre-open check on an in-memory file, without
-// permission checks or build manifest, with LoadKind's checks when kind is
+// permission checks or build record, with LoadKind's checks when kind is
 // not nil: the fuzz target's entry point.
 func precheckBytes(name string, data []byte, sum string, cfg Config, kind *Kind) error {
 	cfg = cfg.withDefaults()
 	st := &staged{path: name, data: data, size: int64(len(data)), sum: sum}
-	return precheck(st, sidecar{err: &ManifestError{Path: name + BuildManifestSuffix, Kind: ErrManifestMissing}}, &cfg, kind).err(name)
+	record := buildrecord.PathFor(name)
+	return precheck(st, sidecar{path: record, err: &BuildRecordError{Path: record, Kind: ErrBuildRecordMissing}}, &cfg, kind).err(name)
 }

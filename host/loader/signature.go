@@ -12,12 +12,14 @@ import (
 // Config.TrustedKeys and ReadTrustedKeys.
 type TrustedKey = signing.PublicKey
 
-// SignatureSuffix is appended to a build manifest's path to name its
-// signature: "<plugin>.so.manifest.json.sig".
+// SignatureSuffix is appended to a build record's path to name its
+// signature: "<plugin>.so.build.json.sig".
 const SignatureSuffix = signing.Suffix
 
-// SignaturePath returns the path of the signature of the plugin at soPath.
-func SignaturePath(soPath string) string { return BuildManifestPath(soPath) + SignatureSuffix }
+// SignaturePath returns the path of the signature of the plugin at path:
+// beside the build record the loader reads (BuildRecordPath), so a record
+// of the old name is signed by "<plugin>.so.manifest.json.sig".
+func SignaturePath(path string) string { return BuildRecordPath(path) + SignatureSuffix }
 
 // maxTrustedKeysFile bounds a file of trusted keys; a key is one short line.
 const maxTrustedKeysFile = 1 << 20
@@ -38,11 +40,13 @@ func ReadTrustedKeys(path string) ([]TrustedKey, error) {
 	return keys, nil
 }
 
-// checkSignature verifies the signature beside the plugin at soPath over
-// manifest, the exact bytes of its build manifest, with cfg.TrustedKeys. It
-// returns the signing key's ID.
-func checkSignature(soPath string, manifest []byte, cfg *Config) (string, error) {
-	sigPath := SignaturePath(soPath)
+// checkSignature verifies the signature beside the build record at
+// record over raw, the record's exact bytes, with cfg.TrustedKeys. It
+// returns the signing key's ID. The signature is looked for beside the
+// record that was read, not by name again, so that the pair checked is the
+// pair read even if the other name appears meanwhile.
+func checkSignature(record string, raw []byte, cfg *Config) (string, error) {
+	sigPath := record + SignatureSuffix
 	data, err := readSidecar(sigPath, signing.MaxSignatureSize, cfg.SkipPermissionCheck)
 	var nr *notRegularError
 	var pe *PermissionError
@@ -61,7 +65,7 @@ func checkSignature(soPath string, manifest []byte, cfg *Config) (string, error)
 	if err != nil {
 		return "", &SignatureError{Path: sigPath, Kind: ErrBadSignature, Err: fmt.Errorf("malformed signature file: %w", err)}
 	}
-	switch err := signing.Verify(cfg.TrustedKeys, sig, manifest); {
+	switch err := signing.Verify(cfg.TrustedKeys, sig, raw); {
 	case errors.Is(err, signing.ErrUnknownKey):
 		return "", &SignatureError{Path: sigPath, Kind: ErrUnknownKey, KeyID: sig.KeyID, Algorithm: sig.Algorithm}
 	case err != nil:

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"example.com/plugkit/internal/buildrecord"
 )
 
 // hangGuard bounds how long a call on a special file may take. It guards
@@ -43,7 +45,7 @@ func within[T any](t *testing.T, what string, call func() (T, error)) (T, error)
 }
 
 // assertNotRegular checks that err is the refusal of a file that is not a
-// regular file, typed as want (a **FileError or **ManifestError).
+// regular file, typed as want (a **FileError or **BuildRecordError).
 func assertNotRegular(t *testing.T, err error, path string, want any) {
 	t.Helper()
 	require.Error(t, err)
@@ -51,10 +53,10 @@ func assertNotRegular(t *testing.T, err error, path string, want any) {
 	assert.Equal(t, "not_regular", Code(err))
 	assert.ErrorAs(t, err, want)
 	assert.Contains(t, err.Error(), path, "the message names the file")
-	assert.Contains(t, err.Error(), "replace it with the plugin file (or its build manifest) that the build wrote")
+	assert.Contains(t, err.Error(), "replace it with the plugin file (or its build record) that the build wrote")
 	// One sentinel per error: it is not also a missing file, an unsafe one
 	// (a device is writable by all) or a non-ELF one.
-	for _, other := range []error{ErrNotFound, ErrUnsafePermissions, ErrNotELF, ErrManifestMissing, ErrManifestInvalid} {
+	for _, other := range []error{ErrNotFound, ErrUnsafePermissions, ErrNotELF, ErrBuildRecordMissing, ErrBuildRecordInvalid} {
 		assert.NotErrorIs(t, err, other)
 	}
 }
@@ -178,10 +180,12 @@ func TestPluginNotRegular(t *testing.T) {
 				in, err := within(t, "Inspect", func() (*Inspection, error) { return l.Inspect(path) })
 				assertNotRegular(t, err, path, &fe)
 				assert.Nil(t, in)
-				_, err = within(t, "NewBuildManifest", func() (*BuildManifest, error) {
-					return NewBuildManifest(path, "x", "", "go1.26.8", FlagsFingerprint(nil), "1.0.0", nil)
+				// The build tools' reader of plugins refuses it too.
+				_, err = within(t, "buildrecord.New", func() (*buildrecord.Record, error) {
+					return buildrecord.New(path, "x", "", "go1.26.8", buildrecord.FlagsFingerprint(nil), "1.0.0", nil)
 				})
-				assertNotRegular(t, err, path, &fe)
+				assert.ErrorIs(t, err, buildrecord.ErrNotRegular)
+				assert.Contains(t, err.Error(), path+": ")
 			})
 		}
 	}
@@ -213,18 +217,18 @@ func TestLoadDirNotRegular(t *testing.T) {
 	}
 }
 
-// TestManifestNotRegular puts a special file where a good plugin's build
-// manifest belongs. Load, ReadBuildManifest (which the host calls on every
+// TestBuildRecordNotRegular puts a special file where a good plugin's build
+// record belongs. Load, ReadBuildRecord (which the host calls on every
 // *.so it finds) and Inspect must refuse it at once and say it is the
-// manifest, not the plugin, that is wrong.
-func TestManifestNotRegular(t *testing.T) {
+// record, not the plugin, that is wrong.
+func TestBuildRecordNotRegular(t *testing.T) {
 	base := t.TempDir()
-	manifests := specialFiles(t, base, "good.so"+BuildManifestSuffix)
-	for sort, manifest := range manifests {
-		// The plugin goes next to the manifest's real path, which for a
+	records := specialFiles(t, base, "good.so"+buildrecord.Suffix)
+	for sort, record := range records {
+		// The plugin goes next to the record's real path, which for a
 		// socket may be another folder than the one asked for.
-		so := copyFixture(t, "good", filepath.Dir(manifest), "good.so")
-		require.Equal(t, manifest, BuildManifestPath(so))
+		so := copyFixture(t, "good", filepath.Dir(record), "good.so")
+		require.Equal(t, record, BuildRecordPath(so))
 		for _, skip := range []bool{false, true} {
 			name := sort
 			if skip {
@@ -234,36 +238,36 @@ func TestManifestNotRegular(t *testing.T) {
 				cfg := testConfig()
 				cfg.SkipPermissionCheck = skip
 				l := New(cfg)
-				var me *ManifestError
+				var me *BuildRecordError
 
-				_, err := within(t, "ReadBuildManifest", func() (*BuildManifest, error) {
-					m, _, err := readBuildManifest(manifest, skip)
-					return m, err
+				_, err := within(t, "readBuildRecord", func() (*buildrecord.Record, error) {
+					sc := readBuildRecord(so, skip)
+					return sc.record, sc.err
 				})
-				assertNotRegular(t, err, manifest, &me)
-				assert.Contains(t, err.Error(), "build manifest is not a regular file")
+				assertNotRegular(t, err, record, &me)
+				assert.Contains(t, err.Error(), "build record is not a regular file")
 				t.Log(err)
 
 				_, err = within(t, "Load", func() (*Plugin, error) { return l.Load(so) })
-				assertNotRegular(t, err, manifest, &me)
-				assert.Contains(t, err.Error(), "build manifest")
+				assertNotRegular(t, err, record, &me)
+				assert.Contains(t, err.Error(), "build record")
 				_, err = within(t, "Reload", func() (*Plugin, error) { return l.Reload(so) })
-				assertNotRegular(t, err, manifest, &me)
+				assertNotRegular(t, err, record, &me)
 
 				// The plugin itself is readable, so Inspect describes it
-				// and reports the manifest as its problem.
+				// and reports the record as its problem.
 				in, err := within(t, "Inspect", func() (*Inspection, error) { return l.Inspect(so) })
 				require.NoError(t, err)
 				assert.False(t, in.Verdict.Compatible)
 				require.Len(t, in.Verdict.Findings, 1)
 				assert.Equal(t, "not_regular", in.Verdict.Findings[0].Code)
-				assert.Contains(t, in.Verdict.Findings[0].Message, manifest)
-				assert.Nil(t, in.BuildManifest)
+				assert.Contains(t, in.Verdict.Findings[0].Message, record)
+				assert.Nil(t, in.BuildRecord)
 				assert.NotNil(t, in.ELF, "the plugin is still described")
 			})
 		}
-		_, err := within(t, "ReadBuildManifest", func() (*BuildManifest, error) { return ReadBuildManifest(manifest) })
-		assertNotRegular(t, err, manifest, new(*ManifestError))
+		_, err := within(t, "ReadBuildRecord", func() (*buildrecord.Record, error) { return ReadBuildRecord(so) })
+		assertNotRegular(t, err, record, new(*BuildRecordError))
 	}
 }
 
@@ -283,39 +287,39 @@ func TestOpenRegularRefusesSwappedFile(t *testing.T) {
 	assert.Equal(t, &FileError{Path: fifo, Kind: ErrNotRegular, Err: err}, pluginFileError(fifo, err, true))
 }
 
-// TestManifestTooLarge checks that a build manifest past maxManifestSize
-// is refused as invalid, saying the limit, without being read whole. A
-// sparse file stands for one that is large on disk.
-func TestManifestTooLarge(t *testing.T) {
+// TestBuildRecordTooLarge checks that a build record past
+// buildrecord.MaxSize is refused as invalid, saying the limit, without
+// being read whole. A sparse file stands for one that is large on disk.
+func TestBuildRecordTooLarge(t *testing.T) {
 	dir := t.TempDir()
 	so := copyFixture(t, "good", dir, "good.so")
-	manifest := BuildManifestPath(so)
-	f, err := os.OpenFile(manifest, os.O_CREATE|os.O_WRONLY, 0o644)
+	record := buildrecord.PathFor(so)
+	f, err := os.OpenFile(record, os.O_CREATE|os.O_WRONLY, 0o644)
 	require.NoError(t, err)
-	require.NoError(t, f.Truncate(maxManifestSize+1))
+	require.NoError(t, f.Truncate(buildrecord.MaxSize+1))
 	require.NoError(t, f.Close())
 
 	check := func(t *testing.T, err error) {
 		t.Helper()
 		require.Error(t, err)
-		assert.ErrorIs(t, err, ErrManifestInvalid)
-		assert.Equal(t, "manifest_invalid", Code(err))
-		assert.ErrorAs(t, err, new(*ManifestError))
+		assert.ErrorIs(t, err, ErrBuildRecordInvalid)
+		assert.Equal(t, "build_record_invalid", Code(err))
+		assert.ErrorAs(t, err, new(*BuildRecordError))
 		assert.Contains(t, err.Error(), "larger than the limit of 1048576 bytes")
 	}
-	_, err = within(t, "ReadBuildManifest", func() (*BuildManifest, error) { return ReadBuildManifest(manifest) })
+	_, err = within(t, "ReadBuildRecord", func() (*buildrecord.Record, error) { return ReadBuildRecord(so) })
 	check(t, err)
 	_, err = within(t, "Load", func() (*Plugin, error) { return New(testConfig()).Load(so) })
 	check(t, err)
 	in, err := within(t, "Inspect", func() (*Inspection, error) { return New(testConfig()).Inspect(so) })
 	require.NoError(t, err)
 	require.Len(t, in.Verdict.Findings, 1)
-	assert.Equal(t, "manifest_invalid", in.Verdict.Findings[0].Code)
+	assert.Equal(t, "build_record_invalid", in.Verdict.Findings[0].Code)
 
 	// At the limit, the size is fine and the content is what is wrong.
-	require.NoError(t, os.Truncate(manifest, maxManifestSize))
-	_, err = ReadBuildManifest(manifest)
-	assert.ErrorIs(t, err, ErrManifestInvalid)
+	require.NoError(t, os.Truncate(record, buildrecord.MaxSize))
+	_, err = ReadBuildRecord(so)
+	assert.ErrorIs(t, err, ErrBuildRecordInvalid)
 	assert.NotContains(t, err.Error(), "limit")
 }
 

@@ -215,7 +215,7 @@ func KindName(typeName string) (name string, ok bool) {
 var kindNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // CheckKindName reports why name cannot be a kind's name, or nil: it
-// names the kind's bindings package and appears in build manifests.
+// names the kind's bindings package and appears in build records.
 func CheckKindName(name string) error {
 	switch {
 	case name == "":

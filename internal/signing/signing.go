@@ -1,11 +1,13 @@
-// Package signing signs plugins' build manifests with ed25519 and checks
-// those signatures, for tools/cmd/sign and the host's loader.
+// Package signing signs plugins' build records (internal/buildrecord) with
+// ed25519 and checks those signatures, for tools/cmd/sign and the host's
+// loader.
 //
-// A build manifest records a plugin's SHA-256, so a signature over the
-// manifest's bytes vouches for the plugin's bytes too. The signature lives
-// beside the manifest, in "<plugin>.so.manifest.json.sig", so signing never
-// changes a build output: it is a step after the build, with a key no build
-// action sees.
+// A build record holds a plugin's SHA-256, so a signature over the
+// record's bytes vouches for the plugin's bytes too. The signature lives
+// beside the record, in "<plugin>.so.build.json.sig" (or, for a record of
+// the old name, "<plugin>.so.manifest.json.sig"), so signing never changes
+// a build output: it is a step after the build, with a key no build action
+// sees.
 //
 // Formats, all text:
 //
@@ -16,7 +18,7 @@
 //     openssl genpkey -algorithm ed25519 writes it.
 //   - A signature: one JSON object, {"schema_version": 1, "algorithm":
 //     "ed25519", "key_id": ..., "signature": <base64>}. The signed message is
-//     MessagePrefix followed by the manifest's exact bytes.
+//     MessagePrefix followed by the build record's exact bytes.
 //
 // A key's ID is the first 16 hex digits of the SHA-256 of its 32 bytes.
 package signing
@@ -36,11 +38,13 @@ import (
 	"strings"
 )
 
-// Suffix is appended to a build manifest's path to name its signature.
+// Suffix is appended to a build record's path to name its signature.
 const Suffix = ".sig"
 
 // MessagePrefix separates plugkit's signed messages from anything else a
-// key might sign.
+// key might sign. It still says "build manifest", the build record's name
+// when the format was made: the prefix is part of every signed message, so
+// changing the words would invalidate every signature made so far.
 const MessagePrefix = "plugkit build manifest signature v1\x00"
 
 // KeyType is the first field of a public key line.
@@ -165,24 +169,24 @@ type Signature struct {
 	Signature     []byte `json:"signature"` // base64 in JSON
 }
 
-// Sign signs manifest, a build manifest's exact bytes, and returns the
+// Sign signs record, a build record's exact bytes, and returns the
 // signature file's contents. ed25519 is deterministic, so the same key and
-// manifest always give the same bytes.
-func Sign(key ed25519.PrivateKey, manifest []byte) []byte {
+// record always give the same bytes.
+func Sign(key ed25519.PrivateKey, record []byte) []byte {
 	pub := key.Public().(ed25519.PublicKey)
 	s := Signature{
 		SchemaVersion: SchemaVersion,
 		Algorithm:     "ed25519",
 		KeyID:         KeyID(pub),
-		Signature:     ed25519.Sign(key, message(manifest)),
+		Signature:     ed25519.Sign(key, message(record)),
 	}
 	b, _ := json.MarshalIndent(s, "", "  ") // cannot fail: plain fields
 	return append(b, '\n')
 }
 
-func message(manifest []byte) []byte {
-	m := make([]byte, 0, len(MessagePrefix)+len(manifest))
-	return append(append(m, MessagePrefix...), manifest...)
+func message(record []byte) []byte {
+	m := make([]byte, 0, len(MessagePrefix)+len(record))
+	return append(append(m, MessagePrefix...), record...)
 }
 
 // ParseSignature reads a signature file, strictly: unknown fields, trailing
@@ -220,14 +224,14 @@ func ParseSignature(data []byte) (*Signature, error) {
 	return &s, nil
 }
 
-// Verify checks sig over manifest with the trusted key it names. Its
-// errors wrap ErrUnknownKey or ErrBadSignature.
-func Verify(trusted []PublicKey, sig *Signature, manifest []byte) error {
+// Verify checks sig over record, a build record's exact bytes, with the
+// trusted key it names. Its errors wrap ErrUnknownKey or ErrBadSignature.
+func Verify(trusted []PublicKey, sig *Signature, record []byte) error {
 	for _, k := range trusted {
 		if k.ID != sig.KeyID {
 			continue
 		}
-		if ed25519.Verify(k.Key, message(manifest), sig.Signature) {
+		if ed25519.Verify(k.Key, message(record), sig.Signature) {
 			return nil
 		}
 		return fmt.Errorf("%w: key %s", ErrBadSignature, k.ID)

@@ -15,21 +15,28 @@ func TestSignVerify(t *testing.T) {
 	require.NoError(t, err)
 	other, _, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	manifest := []byte(`{"plugin": "greeter/english"}` + "\n")
-	file := Sign(key, manifest)
+	record := []byte(`{"plugin": "greeter/english"}` + "\n")
+	file := Sign(key, record)
 	sig, err := ParseSignature(file)
 	require.NoError(t, err)
 	assert.Equal(t, KeyID(pub), sig.KeyID)
 	trusted := []PublicKey{NewPublicKey(other, "old"), NewPublicKey(pub, "new")}
-	assert.NoError(t, Verify(trusted, sig, manifest))
-	assert.ErrorIs(t, Verify(trusted, sig, append(manifest, ' ')), ErrBadSignature)
-	assert.ErrorIs(t, Verify(trusted[:1], sig, manifest), ErrUnknownKey)
+	assert.NoError(t, Verify(trusted, sig, record))
+	assert.ErrorIs(t, Verify(trusted, sig, append(record, ' ')), ErrBadSignature)
+	assert.ErrorIs(t, Verify(trusted[:1], sig, record), ErrUnknownKey)
 
 	// The message is domain-separated: a bare ed25519 signature of the
-	// manifest, made for something else, does not verify.
+	// record, made for something else, does not verify.
 	bare := *sig
-	bare.Signature = ed25519.Sign(key, manifest)
-	assert.ErrorIs(t, Verify(trusted, &bare, manifest), ErrBadSignature)
+	bare.Signature = ed25519.Sign(key, record)
+	assert.ErrorIs(t, Verify(trusted, &bare, record), ErrBadSignature)
+}
+
+// TestMessagePrefixIsStable: the prefix is part of every signature ever
+// made, so it keeps the words it was made with ("build manifest", the build
+// record's old name) through any rename.
+func TestMessagePrefixIsStable(t *testing.T) {
+	assert.Equal(t, "plugkit build manifest signature v1\x00", MessagePrefix)
 }
 
 func TestKeysRoundTrip(t *testing.T) {

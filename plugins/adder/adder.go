@@ -1,6 +1,8 @@
-// Package adder is the plugin of go-bind-plugin's README (seed 000): it
-// exports a function and a variable, which its generated bindings expose as
-// a method and a field.
+// Package adder is the example plugin of go-bind-plugin's README (a
+// go:generate tool that builds a plugin and generates typed wrappers around
+// its exports: AddTwoInts and BuildVersion there): it exports a function
+// and a variable, which its generated bindings expose as a method and a
+// field.
 package adder
 
 import "example.com/plugkit/pluginapi"

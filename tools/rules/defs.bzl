@@ -1,6 +1,6 @@
 """The rules BUILD files load: one file, so a fork has one place to look.
 
-  go_plugin            a plugin of a kind: .so beside its build manifest, checks
+  go_plugin            a plugin of a kind: .so beside its build record, checks
   GoPluginInfo         what a built plugin provides to the rules below
   plugin_dir           plugins in the folder layout the host reads
   plugin_install       `bazel run` target that installs plugins into a folder
@@ -16,10 +16,10 @@
 
 load("@plugkit_contract//:contract.bzl", _API_PACKAGE = "API_PACKAGE", _KINDS = "KINDS", _MODULE_PATH = "MODULE_PATH")
 load(":bindings.bzl", _go_plugin_bindings = "go_plugin_bindings")
+load(":build_record.bzl", _go_host_buildconfig = "go_host_buildconfig")
 load(":go_plugin.bzl", _GoPluginInfo = "GoPluginInfo", _go_plugin = "go_plugin")
 load(":kinds.bzl", _go_kind_libraries = "go_kind_libraries")
 load(":plugin_dir.bzl", _plugin_dir = "plugin_dir", _plugin_install = "plugin_install")
-load(":plugin_manifest.bzl", _go_host_buildconfig = "go_host_buildconfig")
 load(":plugin_variant.bzl", _plugin_variant = "plugin_variant")
 load(":race_test.bzl", _race_test = "race_test")
 load(":registry.bzl", _go_plugin_registry = "go_plugin_registry", _go_static_host = "go_static_host")

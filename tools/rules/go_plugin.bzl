@@ -1,5 +1,5 @@
 """go_plugin builds a Go package as a plugin of a kind: its .so and build
-manifest side by side, and its compatibility test.
+record side by side, and its compatibility test.
 
 Plugin authors write a normal Go package (go_plugin's `library`) that
 exports the symbols of one kind declared in the contract (pluginapi); the
@@ -14,15 +14,15 @@ load("@plugin_ids//:ids.bzl", "PLUGIN_IDS")
 load("@plugkit_contract//:contract.bzl", "API_PACKAGE", "KINDS", "MODULE_PATH")
 load("@rules_go//go:def.bzl", "GoArchive", "go_binary", "go_library", "go_test")
 load(":bindings.bzl", "go_plugin_bindings")
-load(":plugin_manifest.bzl", "go_plugin_manifest")
+load(":build_record.bzl", "go_plugin_build_record")
 
 GoPluginInfo = provider(
     doc = "A built plugin, as plugin_dir, registries and tests consume it.",
     fields = {
-        "so": "File: the plugin, beside its build manifest",
-        "manifest": "File: the build manifest (<so>.manifest.json)",
+        "so": "File: the plugin, beside its build record",
+        "build_record": "File: the build record (<so>.build.json)",
         "isolated": "File: the plugin's executable (isolated mode), beside the .so without its .so; None for a plugin without a library",
-        "isolated_manifest": "File: the executable's build manifest (<isolated>.manifest.json), or None",
+        "isolated_build_record": "File: the executable's build record (<isolated>.build.json), or None",
         "kind": "string: the plugin's kind, one the contract declares",
         "name": "string: the plugin's name, its PluginManifest.Name",
         "plugin_path": "string: the plugin's path in the Go runtime",
@@ -30,6 +30,11 @@ GoPluginInfo = provider(
         "library_static": "Label: what a host links to have this plugin built in, or None",
     },
 )
+
+# The suffix of a build record's file name (internal/buildrecord.Suffix):
+# <name>.so.build.json beside the .so, <name>.build.json beside the
+# executable.
+_RECORD_SUFFIX = ".build.json"
 
 # Go flags a single target must not set: host and plugins share the one flag
 # set in .bazelrc, or the runtime refuses the plugin.
@@ -115,26 +120,26 @@ _isolated_main = rule(
 def _plugin_files_impl(ctx):
     so = ctx.outputs.out
     ctx.actions.symlink(output = so, target_file = ctx.file.so)
-    manifest = ctx.file.manifest
-    if manifest.dirname != so.dirname or manifest.basename != so.basename + ".manifest.json":
-        fail("go_plugin %s: the build manifest %s is not beside %s" % (ctx.label.name, manifest.short_path, so.short_path))
-    files = [so, manifest]
+    record = ctx.file.build_record
+    if record.dirname != so.dirname or record.basename != so.basename + _RECORD_SUFFIX:
+        fail("go_plugin %s: the build record %s is not beside %s" % (ctx.label.name, record.short_path, so.short_path))
+    files = [so, record]
     isolated = None
-    isolated_manifest = None
+    isolated_record = None
     if ctx.attr.isolated:
         isolated = ctx.actions.declare_file(so.basename[:-len(".so")], sibling = so)
         ctx.actions.symlink(output = isolated, target_file = ctx.file.isolated, is_executable = True)
-        isolated_manifest = ctx.file.isolated_manifest
-        if isolated_manifest.dirname != so.dirname or isolated_manifest.basename != isolated.basename + ".manifest.json":
-            fail("go_plugin %s: the executable's build manifest %s is not beside it" % (ctx.label.name, isolated_manifest.short_path))
-        files += [isolated, isolated_manifest]
+        isolated_record = ctx.file.isolated_build_record
+        if isolated_record.dirname != so.dirname or isolated_record.basename != isolated.basename + _RECORD_SUFFIX:
+            fail("go_plugin %s: the executable's build record %s is not beside it" % (ctx.label.name, isolated_record.short_path))
+        files += [isolated, isolated_record]
     return [
         DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
         GoPluginInfo(
             so = so,
-            manifest = manifest,
+            build_record = record,
             isolated = isolated,
-            isolated_manifest = isolated_manifest,
+            isolated_build_record = isolated_record,
             kind = ctx.attr.kind,
             name = ctx.attr.plugin_name,
             plugin_path = ctx.attr.plugin_path,
@@ -145,19 +150,19 @@ def _plugin_files_impl(ctx):
 
 _plugin_files = rule(
     implementation = _plugin_files_impl,
-    doc = """A plugin's .so beside its build manifest, and its GoPluginInfo.
+    doc = """A plugin's .so beside its build record, and its GoPluginInfo.
 
 rules_go links a plugin in a configuration of its own, so the .so lands
-under bazel-out/<cpu>-<mode>-ST-<hash>/bin while the manifest, written in
+under bazel-out/<cpu>-<mode>-ST-<hash>/bin while the record, written in
 the target's configuration, lands under bazel-bin: a host given the built
-.so would not find its manifest. This rule links the .so in beside it.""",
+.so would not find its record. This rule links the .so in beside it.""",
     attrs = {
+        "build_record": attr.label(mandatory = True, allow_single_file = [".json"]),
         "isolated": attr.label(allow_single_file = True),
-        "isolated_manifest": attr.label(allow_single_file = [".json"]),
+        "isolated_build_record": attr.label(allow_single_file = [".json"]),
         "kind": attr.string(mandatory = True),
         "library": attr.label(providers = [GoArchive]),
         "library_static": attr.label(providers = [GoArchive]),
-        "manifest": attr.label(mandatory = True, allow_single_file = [".json"]),
         "out": attr.output(mandatory = True),
         "plugin_name": attr.string(mandatory = True),
         "plugin_path": attr.string(),
@@ -188,7 +193,7 @@ def go_plugin(
         library = None,
         out = None,
         plugin_name = None,
-        manifest = True,
+        build_record = True,
         extra_exports = [],
         compat_test = True,
         bindings = False,
@@ -196,7 +201,7 @@ def go_plugin(
         isolated = True,
         visibility = None,
         **kwargs):
-    """A Go plugin of a kind: a .so beside its build manifest, and its checks.
+    """A Go plugin of a kind: a .so beside its build record, and its checks.
 
     With a library, the plugin path is <module>/<package>/<name>-<id> and
     the library is compiled again under <module>/<package>/<name>-<id>/lib,
@@ -205,20 +210,22 @@ def go_plugin(
     can load the next.
 
     Targets:
-      <name>: <name>/<out>, the .so, and <name>/<out>.manifest.json beside
-        it; it provides GoPluginInfo, which plugin_dir, registries and tests
-        read. `bazel build` leaves both in bazel-bin/<package>/<name>/.
+      <name>: <name>/<out>, the .so, and <name>/<out>.build.json, its build
+        record (internal/buildrecord: how it was built, which the host's
+        loader checks before opening it), beside it; it provides
+        GoPluginInfo, which plugin_dir, registries and tests read.
+        `bazel build` leaves both in bazel-bin/<package>/<name>/.
       <name>/<out>: that .so alone, for $(rlocationpath).
-      <name>_so: the .so as rules_go links it, without its manifest.
-      <name>_manifest: the build manifest alone.
+      <name>_so: the .so as rules_go links it, without its build record.
+      <name>_build_record: the build record alone.
       <name>_static: the library, for a host that links the plugin in.
       <name>_isolated: the plugin's executable (isolated mode), a normal Go
         binary whose generated main serves the kind over hashicorp/go-plugin;
         <name> links it in beside the .so, without .so, with its own build
-        manifest <name>_isolated_manifest (with a library only).
+        record <name>_isolated_build_record (with a library only).
       <name>_compat_test: the compatibility check (internal/compat): the plugin
         exports exactly its kind's symbols, with their types; its build
-        manifest matches a host built with the same flags; it loads there and
+        record matches a host built with the same flags; it loads there and
         binds through the kind's bindings.
       <name>_bindings (bindings = True): per-plugin bindings generated from
         the .so by bindgen, for plugins that export functions of their own,
@@ -234,8 +241,9 @@ def go_plugin(
         library, else <name>.so.
       plugin_name: the plugin's PluginManifest.Name; by default the package
         path below plugins/, e.g. "greeter/english".
-      manifest: False for test fixtures that are not plugkit plugins (no
-        kind, no pluginapi.Manifest); <name> is then the .so alone.
+      build_record: False for test fixtures that are not plugkit plugins (no
+        kind, no pluginapi.Manifest), so no build record is written; <name>
+        is then the .so alone.
       extra_exports: exported symbols the kind does not declare, allowed on
         purpose; the compatibility test fails on any other extra export.
       compat_test: False for fixtures that are broken on purpose.
@@ -251,8 +259,12 @@ def go_plugin(
     for attr in _FORBIDDEN:
         if attr in kwargs:
             fail("go_plugin %s: %s would give this plugin flags the host does not have; set Go flags in .bazelrc for every target" % (name, attr))
+    if "manifest" in kwargs:
+        # Else go_binary would report an unknown attribute, which does not
+        # say what to write instead.
+        fail("go_plugin %s: manifest is now build_record (the JSON file beside the .so is its build record, <name>.so.build.json)" % name)
     pkg = native.package_name()
-    if manifest:
+    if build_record:
         _check_kind(name, kind)
         if plugin_name == None:
             if not pkg.startswith("plugins/"):
@@ -316,7 +328,7 @@ def go_plugin(
         visibility = visibility,
         **kwargs
     )
-    if not manifest:
+    if not build_record:
         native.alias(
             name = name,
             actual = ":" + name + "_so",
@@ -341,20 +353,20 @@ def go_plugin(
             deps = [library, "//%s/kinds:%srpc" % (API_PACKAGE, kind)],
             visibility = visibility,
         )
-        go_plugin_manifest(
-            name = name + "_isolated_manifest",
+        go_plugin_build_record(
+            name = name + "_isolated_build_record",
             kind = kind,
             libs = [library],
-            out = name + "/" + base + ".manifest.json",
+            out = name + "/" + base + _RECORD_SUFFIX,
             plugin = ":" + name + "_isolated",
             plugin_name = plugin_name,
             visibility = visibility,
         )
-    go_plugin_manifest(
-        name = name + "_manifest",
+    go_plugin_build_record(
+        name = name + "_build_record",
         kind = kind,
         libs = libs,
-        out = name + "/" + out + ".manifest.json",
+        out = name + "/" + out + _RECORD_SUFFIX,
         plugin = ":" + name + "_so",
         plugin_name = plugin_name,
         visibility = visibility,
@@ -364,9 +376,9 @@ def go_plugin(
         kind = kind,
         library = library,
         library_static = (":" + name + "_static") if library else None,
-        manifest = ":" + name + "_manifest",
+        build_record = ":" + name + "_build_record",
         isolated = (":" + name + "_isolated") if isolated else None,
-        isolated_manifest = (":" + name + "_isolated_manifest") if isolated else None,
+        isolated_build_record = (":" + name + "_isolated_build_record") if isolated else None,
         out = name + "/" + out,
         plugin_name = plugin_name,
         plugin_path = kwargs.get("importpath", ""),

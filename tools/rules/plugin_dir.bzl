@@ -1,18 +1,19 @@
 """plugin_dir gathers plugins into the folder layout the host reads, and
 plugin_install copies that folder where a host runs.
 
-The layout is <dir>/<plugin name>/<file>.so with <file>.so.manifest.json
-beside it: greeter/english/english.so, logger/json/json.so, adder/adder.so.
-A plugin built from a library also has its executable there, for isolated
-mode: <file> with <file>.manifest.json (greeter/english/english).
-The host finds a plugin's kind in its build manifest, not in the folder
-names, so any layout under <dir> loads; this one keeps names unique.
+The layout is <dir>/<plugin name>/<file>.so with its build record
+<file>.so.build.json beside it: greeter/english/english.so,
+logger/json/json.so, adder/adder.so. A plugin built from a library also has
+its executable there, for isolated mode: <file> with <file>.build.json
+(greeter/english/english). The host finds a plugin's kind in its build
+record, not in the folder names, so any layout under <dir> loads; this one
+keeps names unique.
 """
 
 load(":go_plugin.bzl", "GoPluginInfo")
 
 def plugin_files(info):
-    """The files a plugin installs: its .so, its executable, their manifests.
+    """The files a plugin installs: its .so, its executable, their build records.
 
     Args:
       info: a GoPluginInfo.
@@ -20,9 +21,9 @@ def plugin_files(info):
     Returns:
       A list of Files.
     """
-    files = [info.so, info.manifest]
+    files = [info.so, info.build_record]
     if info.isolated:
-        files += [info.isolated, info.isolated_manifest]
+        files += [info.isolated, info.isolated_build_record]
     return files
 
 def _plugin_dir_impl(ctx):
@@ -43,7 +44,7 @@ def _plugin_dir_impl(ctx):
 
 plugin_dir = rule(
     implementation = _plugin_dir_impl,
-    doc = "Links go_plugin targets' .so and build manifest files into <name>/<plugin name>/.",
+    doc = "Links go_plugin targets' .so and build record files into <name>/<plugin name>/.",
     attrs = {
         "plugins": attr.label_list(mandatory = True, providers = [GoPluginInfo], doc = "go_plugin targets"),
     },
@@ -54,7 +55,7 @@ _INSTALL = """#!/usr/bin/env bash
 set -euo pipefail
 if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then
 	echo "usage: bazel run {label} -- DIR" >&2
-	echo "Installs these plugins into DIR/<plugin name>/, each .so beside its build manifest:" >&2
+	echo "Installs these plugins into DIR/<plugin name>/, each .so beside its build record:" >&2
 {listing}
 	[[ $# -eq 1 ]] && exit 0
 	exit 2
@@ -123,7 +124,7 @@ plugin_install = rule(
     doc = """`bazel run` target that installs plugins into a folder: `bazel run :install -- DIR`.
 
 DIR gets the plugin_dir layout, each .so and executable (mode 0755) beside
-its build manifest (0644), so `host ... --plugins=DIR` loads them where they run.""",
+its build record (0644), so `host ... --plugins=DIR` loads them where they run.""",
     executable = True,
     attrs = {
         "plugins": attr.label_list(mandatory = True, providers = [GoPluginInfo], doc = "go_plugin targets"),

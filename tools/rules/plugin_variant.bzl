@@ -3,7 +3,7 @@
 For compatibility tests: a plugin built with -race, through a Bazel
 transition, must be refused by a host built without it, with a typed error
 rather than the runtime's "different version of package" string. The .so and
-its build manifest (written in the variant's own configuration) land in
+its build record (written in the variant's own configuration) land in
 <name>/, side by side.
 """
 
@@ -33,7 +33,7 @@ def _plugin_variant_impl(ctx):
 
 plugin_variant = rule(
     implementation = _plugin_variant_impl,
-    doc = "A go_plugin (its .so and manifest) built with -race on or off.",
+    doc = "A go_plugin (its .so and build record) built with -race on or off.",
     attrs = {
         "plugin": attr.label(mandatory = True, cfg = _variant_transition),
         "race": attr.bool(default = True),

@@ -1,5 +1,6 @@
 // Package nihao is a greeter plugin of the host's tests, exported the way
-// seed 004 exports its logger: a concrete value whose pointer has the
+// the article "Sharing compiled go code libraries" exports its logger
+// (var LoggingPlugin = Logger{}): a concrete value whose pointer has the
 // methods.
 package nihao
 

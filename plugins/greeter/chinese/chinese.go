@@ -1,4 +1,5 @@
-// Package chinese is a greeter plugin (seed 001). Its go_plugin target,
+// Package chinese is a greeter plugin, the Chinese one of the "Playing
+// around with Go 1.8 plugin system" greeter example. Its go_plugin target,
 // //plugins/greeter/chinese:plugin, builds it as chinese.so, which
 // `host greet --lang=chinese` loads.
 package chinese

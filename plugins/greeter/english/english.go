@@ -1,4 +1,5 @@
-// Package english is a greeter plugin (seed 001). Its go_plugin target,
+// Package english is a greeter plugin, the English one of the "Playing
+// around with Go 1.8 plugin system" greeter example. Its go_plugin target,
 // //plugins/greeter/english:plugin, builds it as english.so, which
 // `host greet --lang=english` loads.
 package english

@@ -1,5 +1,6 @@
-// Package json is a logger plugin (seed 004): each message is printed with
-// its level, and its labels as JSON on the line below.
+// Package json is a logger plugin, the one of the article "Sharing compiled
+// go code libraries": each message is printed with its level, and its
+// labels as JSON on the line below.
 package json
 
 import (
@@ -12,7 +13,7 @@ import (
 )
 
 // Output is where messages go: the host process's standard output, as in
-// seed 004. Tests swap it.
+// that article. Tests swap it.
 var Output io.Writer = os.Stdout
 
 type logger struct{}

@@ -1,13 +1,13 @@
 // Command buildrecord writes, at build time, what the host's loader
-// compares before it opens a plugin: a plugin's build manifest
-// (<plugin>.so.manifest.json, or <executable>.manifest.json), or the host's
-// own expected values as Go source. Both modes derive every value the same
+// compares before it opens a plugin: a plugin's build record (the JSON file
+// beside its .so or executable, internal/buildrecord), or the host's own
+// expected values as Go source. Both modes derive every value the same
 // way (inputs.go), from inputs the Bazel rules in
-// tools/rules/plugin_manifest.bzl pass from the target's own configuration,
+// tools/rules/build_record.bzl pass from the target's own configuration,
 // so a host and a plugin built with the same flags agree byte for byte, and
 // any difference is named by the loader.
 //
-//	buildrecord plugin -so P.so -out P.so.manifest.json -name NAME [-kind KIND] [common flags]
+//	buildrecord plugin -so P.so -out P.so.build.json -name NAME [-kind KIND] [common flags]
 //	buildrecord host -out buildconfig.go [-package NAME] [common flags]
 //
 // Common flags: -go-version, -flag (repeated), -go-mod, -importpath
@@ -23,7 +23,7 @@ import (
 	"os"
 	"strings"
 
-	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/cli"
 )
 
@@ -36,13 +36,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return func(args []string) error { return mode(args, stderr) }
 	}
 	cmds := []cli.Command{
-		{Name: "plugin", Summary: "write a plugin's build manifest (JSON), for beside its .so or executable", Run: with(runPlugin)},
+		{Name: "plugin", Summary: "write a plugin's build record (JSON), for beside its .so or executable", Run: with(runPlugin)},
 		{Name: "host", Summary: "write the host's expected values as Go source (host/buildconfig)", Run: with(runHost)},
 	}
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, "usage: buildrecord MODE [flags]\n\n"+
 			"Writes what the host's loader compares before it opens a plugin, for\n"+
-			"the rules in tools/rules/plugin_manifest.bzl. Modes:\n\n")
+			"the rules in tools/rules/build_record.bzl. Modes:\n\n")
 		cli.WriteCommands(w, cmds)
 		fmt.Fprint(w, "\nRun 'buildrecord MODE -help' for a mode's flags.\n")
 	}
@@ -98,11 +98,11 @@ func flagSet(mode, synopsis string, stderr io.Writer) *flag.FlagSet {
 const commonSynopsis = "-go-version V -go-mod go.mod [-flag F]... [-importpath P]... [-api-src F]..."
 
 func runPlugin(args []string, stderr io.Writer) error {
-	fs := flagSet("plugin", "-so P.so -out P.so.manifest.json -name NAME [-kind KIND] "+commonSynopsis, stderr)
+	fs := flagSet("plugin", "-so P.so -out P.so.build.json -name NAME [-kind KIND] "+commonSynopsis, stderr)
 	var in inputs
 	in.register(fs)
 	so := fs.String("so", "", "the plugin .so, or its executable (isolated mode)")
-	out := fs.String("out", "", "where to write the build manifest")
+	out := fs.String("out", "", "where to write the build record")
 	name := fs.String("name", "", "the plugin's name; must equal its PluginManifest.Name")
 	kind := fs.String("kind", "", "the plugin's kind, e.g. greeter; the host's loader compares it with the kind it loads")
 	if err := parse(fs, args); err != nil {
@@ -122,17 +122,17 @@ func runPlugin(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := loader.NewBuildManifest(*so, *name, *kind, "go"+in.goVersion, loader.FlagsFingerprint(in.flags), api, deps)
+	r, err := buildrecord.New(*so, *name, *kind, "go"+in.goVersion, buildrecord.FlagsFingerprint(in.flags), api, deps)
 	if err != nil {
 		return err
 	}
-	// The loader validates every manifest it reads; one it would refuse
-	// (a kind that is no kind's name, a pluginapi version that is no
-	// version) fails this build action rather than the host, later.
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("the loader would refuse this build manifest: %w", err)
+	// The loader validates every record it reads; one it would refuse (a
+	// kind that is no kind's name, a pluginapi version that is no version)
+	// fails this build action rather than the host, later.
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("the loader would refuse this build record: %w", err)
 	}
-	data, err := m.Marshal()
+	data, err := r.Marshal()
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func runHost(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	src, err := hostSource(*pkg, "go"+in.goVersion, loader.FlagsFingerprint(in.flags), deps)
+	src, err := hostSource(*pkg, "go"+in.goVersion, buildrecord.FlagsFingerprint(in.flags), deps)
 	if err != nil {
 		return err
 	}

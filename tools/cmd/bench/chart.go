@@ -16,96 +16,78 @@ import (
 // callsChart draws call cost per mechanism as grouped bars on a log
 // scale: the mechanisms differ by orders of magnitude.
 func (rep *report) callsChart() ([]byte, error) {
-	p := plot.New()
-	p.Title.Text = "Call cost per mechanism"
-	p.Y.Label.Text = "ns/op (log scale)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	mechs := rep.calls.mechanisms
-	lowest := math.Inf(1)
-	for _, fn := range callFuncs {
-		for _, s := range rep.calls.ns[fn] {
-			lowest = math.Min(lowest, s.median)
-		}
+	p, err := logBars("Call cost per mechanism", "ns/op (log scale)", "call times", mechs, callFuncs, vg.Points(14),
+		func(fn, mech int) (float64, bool) {
+			s, ok := rep.calls.ns[callFuncs[fn]][mechs[mech]]
+			return s.median, ok
+		})
+	if err != nil {
+		return nil, err
 	}
-	if math.IsInf(lowest, 0) || lowest <= 0 {
-		return nil, fmt.Errorf("no positive call times to draw")
-	}
-	// Bars start from 0, which a log scale cannot show; they stand on
-	// an undrawn base at the power of ten below the fastest instead, so
-	// each bar's top is still its value.
-	floor := math.Pow10(int(math.Floor(math.Log10(lowest))))
-	width := vg.Points(14)
-	for i, fn := range callFuncs {
-		base := make(plotter.Values, len(mechs))
-		tops := make(plotter.Values, len(mechs))
-		for j, m := range mechs {
-			base[j] = floor
-			if s, ok := rep.calls.ns[fn][m]; ok {
-				tops[j] = s.median - floor
-			}
-		}
-		under, err := plotter.NewBarChart(base, width)
-		if err != nil {
-			return nil, err
-		}
-		under.Offset = width * vg.Length(float64(i)-float64(len(callFuncs)-1)/2)
-		bars, err := plotter.NewBarChart(tops, width)
-		if err != nil {
-			return nil, err
-		}
-		bars.StackOn(under)
-		bars.Color = plotutil.Color(i)
-		bars.LineStyle.Width = 0
-		p.Add(bars)
-		p.Legend.Add(fn, bars)
-	}
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.XOffs = vg.Points(10)
-	p.NominalX(mechs...)
-	// Half a slot either side, so the outer bars clear the plot's edges.
-	p.X.Min, p.X.Max = -0.5, float64(len(mechs))-0.5
-	p.Y.Min = floor
-	// Room above the tallest bar for the legend.
-	p.Y.Max *= 10
 	return svg([][]*plot.Plot{{p}}, 8*vg.Inch, 4*vg.Inch)
 }
 
 // serveChart draws host serve's latency percentiles per plugin mode, as
 // grouped bars on a log scale.
 func (rep *report) serveChart() ([]byte, error) {
-	p := plot.New()
-	p.Title.Text = "host serve: POST /log latency per logger mode"
-	p.Y.Label.Text = "µs (log scale)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	var modes []string
-	lowest := math.Inf(1)
 	for _, r := range rep.serve {
 		modes = append(modes, r.mode)
-		lowest = math.Min(lowest, r.p50.median/1e3)
 	}
-	if len(modes) == 0 || lowest <= 0 || math.IsInf(lowest, 0) {
-		return nil, fmt.Errorf("no serving latencies to draw")
-	}
-	floor := math.Pow10(int(math.Floor(math.Log10(lowest))))
-	width := vg.Points(24)
-	for i, q := range []string{"p50", "p99"} {
-		base := make(plotter.Values, len(modes))
-		tops := make(plotter.Values, len(modes))
-		for j, r := range rep.serve {
-			v := r.p50.median
-			if q == "p99" {
-				v = r.p99.median
+	p, err := logBars("host serve: POST /log latency per logger mode", "µs (log scale)", "serving latencies", modes, []string{"p50", "p99"}, vg.Points(24),
+		func(q, mode int) (float64, bool) {
+			r := rep.serve[mode]
+			if q == 0 {
+				return r.p50.median / 1e3, true
 			}
-			base[j], tops[j] = floor, v/1e3-floor
+			return r.p99.median / 1e3, true
+		})
+	if err != nil {
+		return nil, err
+	}
+	return svg([][]*plot.Plot{{p}}, 6*vg.Inch, 4*vg.Inch)
+}
+
+// logBars is the bar chart both call cost and serving latency need: a
+// group of bars per category along x, a bar per series in each group,
+// value(series, category) its height (false: no bar), on a log scale.
+// what names the values when none is positive to draw.
+func logBars(title, yLabel, what string, categories, series []string, width vg.Length, value func(series, category int) (float64, bool)) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = yLabel
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	lowest := math.Inf(1)
+	for i := range series {
+		for j := range categories {
+			if v, ok := value(i, j); ok {
+				lowest = math.Min(lowest, v)
+			}
+		}
+	}
+	if math.IsInf(lowest, 0) || lowest <= 0 {
+		return nil, fmt.Errorf("no positive %s to draw", what)
+	}
+	// Bars start from 0, which a log scale cannot show; they stand on
+	// an undrawn base at the power of ten below the lowest instead, so
+	// each bar's top is still its value.
+	floor := math.Pow10(int(math.Floor(math.Log10(lowest))))
+	for i, name := range series {
+		base := make(plotter.Values, len(categories))
+		tops := make(plotter.Values, len(categories))
+		for j := range categories {
+			base[j] = floor
+			if v, ok := value(i, j); ok {
+				tops[j] = v - floor
+			}
 		}
 		under, err := plotter.NewBarChart(base, width)
 		if err != nil {
 			return nil, err
 		}
-		under.Offset = width * vg.Length(float64(i)-0.5)
+		under.Offset = width * vg.Length(float64(i)-float64(len(series)-1)/2)
 		bars, err := plotter.NewBarChart(tops, width)
 		if err != nil {
 			return nil, err
@@ -114,16 +96,18 @@ func (rep *report) serveChart() ([]byte, error) {
 		bars.Color = plotutil.Color(i)
 		bars.LineStyle.Width = 0
 		p.Add(bars)
-		p.Legend.Add(q, bars)
+		p.Legend.Add(name, bars)
 	}
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Legend.XOffs = vg.Points(10)
-	p.NominalX(modes...)
-	p.X.Min, p.X.Max = -0.5, float64(len(modes))-0.5
+	p.NominalX(categories...)
+	// Half a slot either side, so the outer bars clear the plot's edges.
+	p.X.Min, p.X.Max = -0.5, float64(len(categories))-0.5
 	p.Y.Min = floor
+	// Room above the tallest bar for the legend.
 	p.Y.Max *= 10
-	return svg([][]*plot.Plot{{p}}, 6*vg.Inch, 4*vg.Inch)
+	return p, nil
 }
 
 // scaleChart draws how costs grow, on log-log axes: load time against

@@ -240,7 +240,7 @@ func (rep *report) markdown() []byte {
 	p("Loading N distinct plugins with host/loader and binding each with its generated bindings (//tools/cmd/bench/load), in a fresh process per run, since a process loads a plugin once. ")
 	p("The host is in production mode: each plugin is signed, with a key the probe makes, and its signature checked. ")
 	p("The phase columns are summed over the N plugins: *stage* is the permission check and the private copy dlopen gets (copy_file_range: a copy in the kernel on ext4, a reflink where the file system shares extents); ")
-	p("*check* is everything else before any of the plugin's code runs: the SHA-256 (on a second goroutine, from *stage* on), the ELF facts, the build manifest and its signature; *plugin.Open* includes the plugin's init functions; ")
+	p("*check* is everything else before any of the plugin's code runs: the SHA-256 (on a second goroutine, from *stage* on), the ELF facts, the build record and its signature; *plugin.Open* includes the plugin's init functions; ")
 	p("*identify* looks up PluginManifest; *bind* is the bindings' symbol lookups. *Load, in process* is measured around all of it; *process* is the whole probe process, start and exit included. ")
 	p("*bare sha256* is one SHA-256 pass over each file, as sha256sum makes it, in the same process just before its load: the yardstick.\n\n")
 	p("| Plugins | stage | check | plugin.Open | identify | bind | load, in process | per plugin | process | bare sha256 |\n")
@@ -256,7 +256,7 @@ func (rep *report) markdown() []byte {
 		work := stat{median: r.load.median - r.open.median, pct: math.NaN()}
 		p("| %d | %s | %s | %s× |\n", r.plugins, fmtNs(work), fmtNs(r.sha256), fmtRatio(work.median/r.sha256.median))
 	}
-	p("\nFor comparison, starting one hashicorp/go-plugin client: launching the plugin's process, the handshake and the first RPC connection (//tools/cmd/bench/calls, BenchmarkGoPluginStart). *isolated* is plugkit's isolated mode doing the same with a plugin's generated executable, plus what go-plugin's hand-written example skips: the checks of the executable and its build manifest, go-plugin's SHA-256 of the executable before exec (SecureConfig), and the call that fetches the kind's variables:\n\n")
+	p("\nFor comparison, starting one hashicorp/go-plugin client: launching the plugin's process, the handshake and the first RPC connection (//tools/cmd/bench/calls, BenchmarkGoPluginStart). *isolated* is plugkit's isolated mode doing the same with a plugin's generated executable, plus what go-plugin's hand-written example skips: the checks of the executable and its build record, go-plugin's SHA-256 of the executable before exec (SecureConfig), and the call that fetches the kind's variables:\n\n")
 	p("| go-plugin client | start | allocs/op |\n|---|--:|--:|\n")
 	for _, s := range rep.starts {
 		p("| %s | %s | %s |\n", s.mechanism, fmtNs(s.ns), fmtCount(s.allocs.median))

@@ -197,7 +197,7 @@ run_quiet //tools/cmd/sign -- keygen --comment=fork_test "$work/ci"
 if bazel_in_copy run --config=ci //host -- greet --lang=french --plugins="$work/installed" --trust="$work/ci.pub" >"$work/run.log" 2>&1; then
 	fail "greet --trust with unsigned plugins" "it greeted"
 fi
-grep -q "plugin build manifest not signed" "$work/run.log" || fail "greet --trust with unsigned plugins" "$(tail -n 3 "$work/run.log")"
+grep -q "plugin build record not signed" "$work/run.log" || fail "greet --trust with unsigned plugins" "$(tail -n 3 "$work/run.log")"
 say "bazel run //host -- greet --trust: unsigned plugins refused"
 run_quiet //tools/cmd/sign -- sign --key="$work/ci.key" "$work/installed"
 expect "Bonjour l'univers" //host -- greet --lang=french --plugins="$work/installed" --trust="$work/ci.pub"

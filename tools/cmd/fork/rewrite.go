@@ -62,6 +62,21 @@ func isPathByte(c byte) bool {
 // path: the byte after it is not a path byte (a '/' is: a subpackage), and
 // the byte before it is not one either.
 func replaceModule(s, old, new string) (string, int) {
+	return replaceWhole(s, old, new, func(s string, i, end int) bool {
+		before := i == 0 || !isPathByte(s[i-1])
+		// A '.' that ends a sentence is not part of the path.
+		after := end == len(s) || !isPathByte(s[end]) ||
+			s[end] == '.' && (end+1 == len(s) || !isPathByte(s[end+1]))
+		return before && after
+	})
+}
+
+// replaceWhole replaces old with new in s where whole says the occurrence
+// s[i:end] stands on its own, and counts the replacements; the module path
+// and the project's name differ only in what may stand next to them. s is
+// what is left of the text after the previous occurrence, and an
+// occurrence left alone is passed over whole, never matched again in part.
+func replaceWhole(s, old, new string, whole func(s string, i, end int) bool) (string, int) {
 	var b strings.Builder
 	n := 0
 	for {
@@ -71,16 +86,12 @@ func replaceModule(s, old, new string) (string, int) {
 			return b.String(), n
 		}
 		end := i + len(old)
-		before := i == 0 || !isPathByte(s[i-1])
-		// A '.' that ends a sentence is not part of the path.
-		after := end == len(s) || !isPathByte(s[end]) ||
-			s[end] == '.' && (end+1 == len(s) || !isPathByte(s[end+1]))
-		if before && after {
-			b.WriteString(s[:i])
+		b.WriteString(s[:i])
+		if whole(s, i, end) {
 			b.WriteString(new)
 			n++
 		} else {
-			b.WriteString(s[:end])
+			b.WriteString(old)
 		}
 		s = s[end:]
 	}
@@ -189,38 +200,22 @@ func (r *rewriter) prose(s string) (string, int) {
 // replaceWord replaces the word old, not when it is part of a path, a file
 // name, an identifier, an option or a variable.
 func replaceWord(s, old, new string) (string, int) {
-	var b strings.Builder
-	n := 0
-	for {
-		i := strings.Index(s, old)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), n
-		}
-		end := i + len(old)
-		ok := true
+	return replaceWhole(s, old, new, func(s string, i, end int) bool {
 		if i > 0 && (isPathByte(s[i-1]) || strings.IndexByte("/$@", s[i-1]) >= 0) {
-			ok = false
+			return false
 		}
 		if end < len(s) {
 			c := s[end]
 			switch {
 			case c == '.' || c == '-':
 				// "plugkit." ends a sentence; "plugkit.so" names a file.
-				ok = ok && (end+1 == len(s) || !isPathByte(s[end+1]))
+				return end+1 == len(s) || !isPathByte(s[end+1])
 			case isPathByte(c) || c == '/':
-				ok = false
+				return false
 			}
 		}
-		b.WriteString(s[:i])
-		if ok {
-			b.WriteString(new)
-			n++
-		} else {
-			b.WriteString(old)
-		}
-		s = s[end:]
-	}
+		return true
+	})
 }
 
 // Refusals. The rewrite is a text substitution: the module path becomes a

@@ -516,15 +516,7 @@ func (p *plugin) namedFunc(name string, seen map[string]bool) (*ast.FuncType, er
 		return nil, fmt.Errorf("type %s.%s: no func type declaration in %s", p.c.Package, name, apiDir)
 	}
 	seen[name] = true
-	e := t.spec.Type
-	for {
-		par, ok := e.(*ast.ParenExpr)
-		if !ok {
-			break
-		}
-		e = par.X
-	}
-	switch e := e.(type) {
+	switch e := ast.Unparen(t.spec.Type).(type) {
 	case *ast.Ident:
 		return p.namedFunc(e.Name, seen)
 	case *ast.FuncType:
@@ -546,6 +538,16 @@ func (p *plugin) qualify(e ast.Expr, imports map[string]string) (ast.Expr, error
 			return nil, nil
 		}
 		return p.qualify(e, imports)
+	}
+	// q2 copies the two operands of a binary node, a map's key and value
+	// or an array's length and element, stopping at the first error.
+	q2 := func(x, y ast.Expr) (ast.Expr, ast.Expr, error) {
+		qx, err := q(x)
+		if err != nil {
+			return nil, nil, err
+		}
+		qy, err := q(y)
+		return qx, qy, err
 	}
 	switch e := e.(type) {
 	case *ast.Ident:
@@ -580,18 +582,10 @@ func (p *plugin) qualify(e ast.Expr, imports map[string]string) (ast.Expr, error
 		x, err := q(e.Elt)
 		return &ast.Ellipsis{Elt: x}, err
 	case *ast.ArrayType:
-		n, err := q(e.Len)
-		if err != nil {
-			return nil, err
-		}
-		elt, err := q(e.Elt)
+		n, elt, err := q2(e.Len, e.Elt)
 		return &ast.ArrayType{Len: n, Elt: elt}, err
 	case *ast.MapType:
-		k, err := q(e.Key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := q(e.Value)
+		k, v, err := q2(e.Key, e.Value)
 		return &ast.MapType{Key: k, Value: v}, err
 	case *ast.ChanType:
 		v, err := q(e.Value)
@@ -610,11 +604,7 @@ func (p *plugin) qualify(e ast.Expr, imports map[string]string) (ast.Expr, error
 		fs, err := p.qualifyFields(e.Fields, imports)
 		return &ast.StructType{Fields: fs}, err
 	case *ast.IndexExpr:
-		x, err := q(e.X)
-		if err != nil {
-			return nil, err
-		}
-		i, err := q(e.Index)
+		x, i, err := q2(e.X, e.Index)
 		return &ast.IndexExpr{X: x, Index: i}, err
 	case *ast.IndexListExpr:
 		x, err := q(e.X)
@@ -631,11 +621,7 @@ func (p *plugin) qualify(e ast.Expr, imports map[string]string) (ast.Expr, error
 		}
 		return out, nil
 	case *ast.BinaryExpr:
-		x, err := q(e.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := q(e.Y)
+		x, y, err := q2(e.X, e.Y)
 		return &ast.BinaryExpr{X: x, Op: e.Op, Y: y}, err
 	case *ast.UnaryExpr:
 		x, err := q(e.X)
@@ -715,15 +701,24 @@ func (p *plugin) zero(typ string) (string, error) {
 }
 
 func (p *plugin) zeroKind(e ast.Expr) int {
+	e = ast.Unparen(e)
 	switch e := e.(type) {
-	case *ast.ParenExpr:
-		return p.zeroKind(e.X)
 	case *ast.Ident:
 		return basicZero[e.Name]
 	case *ast.SelectorExpr:
 		if x, ok := e.X.(*ast.Ident); ok && x.Name == p.c.Package {
 			return p.apiZeroKind(e.Sel.Name, map[string]bool{})
 		}
+		return zeroNew
+	}
+	return literalZeroKind(e)
+}
+
+// literalZeroKind is zeroKind for a type literal, which is the same
+// whether code outside the API package writes it or the package's own
+// declaration does: zeroNew for anything else.
+func literalZeroKind(e ast.Expr) int {
+	switch e := e.(type) {
 	case *ast.StarExpr, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType:
 		return zeroNil
 	case *ast.ArrayType:
@@ -745,33 +740,14 @@ func (p *plugin) apiZeroKind(name string, seen map[string]bool) int {
 		return zeroNew
 	}
 	seen[name] = true
-	e := t.spec.Type
-	for {
-		par, ok := e.(*ast.ParenExpr)
-		if !ok {
-			break
+	e := ast.Unparen(t.spec.Type)
+	if id, ok := e.(*ast.Ident); ok {
+		if p.api.types[id.Name] != nil {
+			return p.apiZeroKind(id.Name, seen)
 		}
-		e = par.X
+		return basicZero[id.Name] // zeroNew for a name that is not a basic type
 	}
-	switch e := e.(type) {
-	case *ast.Ident:
-		if p.api.types[e.Name] != nil {
-			return p.apiZeroKind(e.Name, seen)
-		}
-		if k := basicZero[e.Name]; k != zeroNew {
-			return k
-		}
-	case *ast.StarExpr, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType:
-		return zeroNil
-	case *ast.ArrayType:
-		if e.Len == nil {
-			return zeroNil
-		}
-		return zeroComposite
-	case *ast.StructType:
-		return zeroComposite
-	}
-	return zeroNew
+	return literalZeroKind(e)
 }
 
 // newName returns base, or base with a suffix, so that it is a new

@@ -1,4 +1,4 @@
-// Command sign signs plugins' build manifests with an ed25519 key, makes
+// Command sign signs plugins' build records with an ed25519 key, makes
 // keys, and checks signatures, for hosts that trust signed plugins only
 // (host --trust=FILE, loader.Config.TrustedKeys).
 //
@@ -8,17 +8,22 @@
 //
 // keygen writes PREFIX.key, the private key (PKCS#8 PEM, mode 0600), and
 // PREFIX.pub, its line for a file of trusted keys. sign writes
-// <plugin>.so.manifest.json.sig beside the build manifest of each plugin
+// <plugin>.so.build.json.sig beside the build record of each plugin
 // named, or of every plugin (.so or isolated executable) under each folder
 // named; the key comes from --key, else from $PLUGKIT_SIGNING_KEY (the PEM
 // itself, as CI secrets are handed over), else from the file
 // $PLUGKIT_SIGNING_KEY_FILE. verify checks each signature against the
 // trusted keys and exits 1 when one fails.
 //
+// For one release, both also take a plugin whose record still has its old
+// name, <plugin>.so.manifest.json (signed as <plugin>.so.manifest.json.sig),
+// when no record of the new name is beside it, as the host's loader does,
+// and print a note saying to rename it.
+//
 // Signing is a step after the build, on installed plugins: no build action
 // sees the key, so the key is in no action's cache key, and changing keys
 // rebuilds nothing. ed25519 signatures are deterministic: the same key and
-// manifest give the same bytes.
+// record give the same bytes.
 package main
 
 import (
@@ -32,13 +37,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/internal/signing"
 )
-
-const manifestSuffix = ".manifest.json"
 
 func main() {
 	cli.Exit("sign", run(os.Args[1:], os.Stdout, os.Stderr))
@@ -48,9 +51,9 @@ const usage = `usage: sign keygen [--comment=TEXT] PREFIX
        sign sign [--key=FILE] PATH...
        sign verify --trust=FILE PATH...
 
-Signs plugins' build manifests with ed25519 (keygen, sign) and checks the
-signatures (verify). A PATH is a plugin (.so or isolated executable) or a
-folder, searched for every plugin's build manifest.
+Signs plugins' build records (<plugin>.so.build.json) with ed25519 (keygen,
+sign) and checks the signatures (verify). A PATH is a plugin (.so or
+isolated executable) or a folder, searched for every plugin's build record.
 
 sign's key: --key, else $PLUGKIT_SIGNING_KEY (the PEM itself), else the file
 $PLUGKIT_SIGNING_KEY_FILE.
@@ -167,20 +170,20 @@ func sign(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	manifests, err := findManifests(fs.Args())
+	records, err := findRecords(fs.Args(), stderr)
 	if err != nil {
 		return err
 	}
 	id := signing.KeyID(key.Public().(ed25519.PublicKey))
-	for _, m := range manifests {
-		data, err := readSmall(m, 1<<20)
+	for _, r := range records {
+		data, err := readSmall(r.path, buildrecord.MaxSize)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(m+signing.Suffix, signing.Sign(key, data), 0o644); err != nil {
+		if err := os.WriteFile(r.path+signing.Suffix, signing.Sign(key, data), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "signed %s (key %s)\n", strings.TrimSuffix(m, manifestSuffix), id)
+		fmt.Fprintf(stdout, "signed %s (key %s)\n", r.plugin, id)
 	}
 	return nil
 }
@@ -202,32 +205,31 @@ func verify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *trust, err)
 	}
-	manifests, err := findManifests(fs.Args())
+	records, err := findRecords(fs.Args(), stderr)
 	if err != nil {
 		return err
 	}
 	bad := 0
-	for _, m := range manifests {
-		plugin := strings.TrimSuffix(m, manifestSuffix)
-		if id, err := verifyOne(m, keys); err != nil {
+	for _, r := range records {
+		if id, err := verifyOne(r.path, keys); err != nil {
 			bad++
-			fmt.Fprintf(stdout, "FAIL %s: %v\n", plugin, err)
+			fmt.Fprintf(stdout, "FAIL %s: %v\n", r.plugin, err)
 		} else {
-			fmt.Fprintf(stdout, "ok   %s (key %s)\n", plugin, id)
+			fmt.Fprintf(stdout, "ok   %s (key %s)\n", r.plugin, id)
 		}
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d of %d signatures do not verify", bad, len(manifests))
+		return fmt.Errorf("%d of %d signatures do not verify", bad, len(records))
 	}
 	return nil
 }
 
-func verifyOne(manifest string, keys []signing.PublicKey) (string, error) {
-	data, err := readSmall(manifest, 1<<20)
+func verifyOne(record string, keys []signing.PublicKey) (string, error) {
+	data, err := readSmall(record, buildrecord.MaxSize)
 	if err != nil {
 		return "", err
 	}
-	raw, err := readSmall(manifest+signing.Suffix, signing.MaxSignatureSize)
+	raw, err := readSmall(record+signing.Suffix, signing.MaxSignatureSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", errors.New("not signed")
 	}
@@ -241,10 +243,19 @@ func verifyOne(manifest string, keys []signing.PublicKey) (string, error) {
 	return sig.KeyID, signing.Verify(keys, sig, data)
 }
 
-// findManifests lists the build manifests of the plugins named, or under
-// the folders named, sorted; a plugin without one is an error.
-func findManifests(paths []string) ([]string, error) {
-	var out []string
+// record is the build record of one plugin, as signed and verified.
+type record struct {
+	plugin string // the plugin's file (.so or executable)
+	path   string // its build record
+}
+
+// findRecords lists the build records of the plugins named (a plugin, or
+// its record), or under the folders named, sorted by plugin; a plugin
+// without one is an error. A record is looked for as the host's loader
+// looks for it (buildrecord.Locate): by its name, else by its old name,
+// which gets a note on stderr.
+func findRecords(paths []string, stderr io.Writer) ([]record, error) {
+	plugins := map[string]bool{}
 	for _, p := range paths {
 		p = userPath(p)
 		fi, err := os.Stat(p)
@@ -252,33 +263,50 @@ func findManifests(paths []string) ([]string, error) {
 			return nil, err
 		}
 		if !fi.IsDir() {
-			m := strings.TrimSuffix(p, manifestSuffix) + manifestSuffix
-			if _, err := os.Stat(m); err != nil {
-				return nil, fmt.Errorf("%s: no build manifest beside it (%s): sign the plugins the build installed", p, m)
+			if plugin, _, ok := buildrecord.PluginFor(p); ok {
+				p = plugin
 			}
-			out = append(out, m)
+			if r, _ := buildrecord.Locate(p); !exists(r) {
+				return nil, fmt.Errorf("%s: no build record beside it (%s): sign the plugins the build installed", p, r)
+			}
+			plugins[p] = true
 			continue
 		}
-		var found []string
+		found := 0
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.Type().IsRegular() && strings.HasSuffix(path, manifestSuffix) {
-				found = append(found, path)
+			if plugin, _, ok := buildrecord.PluginFor(path); ok && d.Type().IsRegular() {
+				plugins[plugin] = true
+				found++
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no build manifest in the folder: install plugins there first (bazel run //plugins:install -- %s)", p, p)
+		if found == 0 {
+			return nil, fmt.Errorf("%s: no build record in the folder: install plugins there first (bazel run //plugins:install -- %s)", p, p)
 		}
-		out = append(out, found...)
 	}
-	sort.Strings(out)
+	var out []record
+	for plugin := range plugins {
+		r, legacy := buildrecord.Locate(plugin)
+		if legacy {
+			fmt.Fprintf(stderr, "note: %s: build record has the old name %s, read for one more release only: rebuild the plugin, or rename it to %s (and its signature to %s)\n",
+				plugin, r, buildrecord.PathFor(plugin), buildrecord.PathFor(plugin)+signing.Suffix)
+		}
+		out = append(out, record{plugin: plugin, path: r})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].plugin < out[j].plugin })
 	return out, nil
+}
+
+// exists tells whether anything is at path, without following it.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // readSmall reads a regular file of at most limit bytes, refusing anything

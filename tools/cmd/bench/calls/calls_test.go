@@ -129,7 +129,7 @@ func bindGreeterKind(tb testing.TB) pluginapi.Greeter {
 
 // isolatedExecutable finds the plugin's executable among the files of its
 // go_plugin target ($(rlocationpaths :plugin)): the one without an
-// extension, beside its build manifest.
+// extension, beside its build record.
 func isolatedExecutable(tb testing.TB, env string) string {
 	tb.Helper()
 	for _, rel := range strings.Fields(os.Getenv(env)) {
@@ -552,7 +552,7 @@ func BenchmarkGoPluginStart(b *testing.B) {
 		})
 	}
 	// The same cycle in isolated mode: the checks of the executable and
-	// its build manifest, go-plugin's checksum before exec, the handshake,
+	// its build record, go-plugin's checksum before exec, the handshake,
 	// the variables, the first call, the stop.
 	b.Run("isolated", func(b *testing.B) {
 		exe := isolatedExecutable(b, "ADDER_PLUGIN")

@@ -98,7 +98,7 @@ func TestProbeRefusesDuplicates(t *testing.T) {
 // process, start and exit included; the custom metrics are the probe's
 // own in-process times, summed over the plugins it loads: stage-ns/op
 // (permission check, the file held still: leased and linked, or copied),
-// check-ns/op (build manifest and ELF pre-open check), open-ns/op
+// check-ns/op (build record and ELF pre-open check), open-ns/op
 // (plugin.Open, init functions included), identify-ns/op (PluginManifest
 // and API version), bind-ns/op (generated bindings) and load-ns/op (all
 // of it, measured around the calls), and baresha256-ns/op, one bare

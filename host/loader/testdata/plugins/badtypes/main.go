@@ -1,4 +1,4 @@
-// Command badtypes has a valid manifest but exports Greeter and Logger with
+// Command badtypes has a valid PluginManifest but exports Greeter and Logger with
 // the wrong types.
 package main
 

@@ -23,9 +23,9 @@ type ptrGreeter struct{ greeting string }
 
 func (g *ptrGreeter) Greet() string { return g.greeting }
 
-// PtrGreeter's methods have pointer receivers, like seed 004's
-// LoggingPlugin: its type does not implement pluginapi.Greeter, the symbol
-// (a *ptrGreeter) does.
+// PtrGreeter's methods have pointer receivers, like the LoggingPlugin of
+// the article "Sharing compiled go code libraries": its type does not
+// implement pluginapi.Greeter, the symbol (a *ptrGreeter) does.
 var PtrGreeter = ptrGreeter{greeting: "hello through a pointer"}
 
 // Count is a plain variable.

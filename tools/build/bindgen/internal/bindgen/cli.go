@@ -203,12 +203,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	if cfg.OutputPath == "-" {
-		_, err = stdout.Write(out)
-	} else {
-		err = writeFile(cfg.OutputPath, out)
-	}
-	if err != nil {
+	if err := writeOutput(stdout, cfg.OutputPath, out); err != nil {
 		fmt.Fprintln(stderr, "bindgen:", err)
 		return 1
 	}
@@ -277,6 +272,16 @@ func derivePackage(outputPath string) string {
 		}
 	}
 	return "main"
+}
+
+// writeOutput writes what a mode generated to path, or to stdout for "-",
+// as -output-path says in every mode.
+func writeOutput(stdout io.Writer, path string, data []byte) error {
+	if path == "-" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	return writeFile(path, data)
 }
 
 // writeFile replaces path in one rename, so a reader never sees half a file.

@@ -103,6 +103,41 @@ func generateFor(t *testing.T, api *API, opts Options) []byte {
 	return src
 }
 
+// e2eSetup is the start of an end-to-end test outside Bazel: the go
+// command, the API read from fixture's plugin, and the temporary module
+// the test builds the plugins and the host in.
+func e2eSetup(t *testing.T, fixtureName string) (goTool string, api *API, mod string) {
+	t.Helper()
+	goTool = requireGo(t, "nothing (the host is built with go)")
+	api, err := LoadPlugin(fixture(t, fixtureName), "")
+	require.NoError(t, err)
+	return goTool, api, e2eModule(t, goTool)
+}
+
+// hostMain is the main.go of fixture's end-to-end host,
+// testdata/hosts/<fixture>/main.go.
+func hostMain(t *testing.T, fixtureName string) []byte {
+	t.Helper()
+	mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", fixtureName, "main.go"))
+	require.NoError(t, err)
+	return mainGo
+}
+
+// singlePluginHost returns the end-to-end host of fixture and the plugin
+// to run it on, for the hosts that bind one plugin with the default
+// bindings: Bazel's under Bazel, else both built here.
+func singlePluginHost(t *testing.T, fixtureName string) (host, so string) {
+	t.Helper()
+	if host, ok := bazelHost(t, fixtureName); ok {
+		return host, fixture(t, fixtureName)
+	}
+	goTool, api, mod := e2eSetup(t, fixtureName)
+	so = filepath.Join(mod, fixtureName+".so")
+	goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+fixtureName)
+	host = buildHost(t, goTool, mod, hostMain(t, fixtureName), map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
+	return host, so
+}
+
 func TestEndToEndBasic(t *testing.T) {
 	host, bazel := bazelHost(t, "basic")
 	var good, wrong, tampered string
@@ -110,10 +145,7 @@ func TestEndToEndBasic(t *testing.T) {
 		good, wrong = fixture(t, "basic"), fixture(t, "basicv2")
 		tampered = runfile(t, "BINDGEN_E2E_TAMPERED_SO", os.Getenv("BINDGEN_E2E_TAMPERED_SO"))
 	} else {
-		goTool := requireGo(t, "nothing (the host is built with go)")
-		api, err := LoadPlugin(fixture(t, "basic"), "")
-		require.NoError(t, err)
-		mod := e2eModule(t, goTool)
+		goTool, api, mod := e2eSetup(t, "basic")
 		good = filepath.Join(mod, "good.so")
 		wrong = filepath.Join(mod, "wrong.so")
 		tampered = filepath.Join(mod, "tampered.so")
@@ -123,9 +155,7 @@ func TestEndToEndBasic(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(tampered, append(data, 0), 0o644))
 
-		mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "basic", "main.go"))
-		require.NoError(t, err)
-		host = buildHost(t, goTool, mod, mainGo, map[string][]byte{
+		host = buildHost(t, goTool, mod, hostMain(t, "basic"), map[string][]byte{
 			"plugin_api.go": generateFor(t, api, Options{}),
 			"checked.go":    generateFor(t, api, Options{Name: "Checked", DereferenceVars: true, SHA256: sha256File(t, good)}),
 			"iface.go":      generateFor(t, api, Options{Name: "Iface", Interface: true}),
@@ -146,21 +176,7 @@ tampered: checksum: true true
 }
 
 func TestEndToEndComposite(t *testing.T) {
-	host, bazel := bazelHost(t, "composite")
-	so := ""
-	if bazel {
-		so = fixture(t, "composite")
-	} else {
-		goTool := requireGo(t, "nothing (the host is built with go)")
-		api, err := LoadPlugin(fixture(t, "composite"), "")
-		require.NoError(t, err)
-		mod := e2eModule(t, goTool)
-		so = filepath.Join(mod, "composite.so")
-		goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+"composite")
-		mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "composite", "main.go"))
-		require.NoError(t, err)
-		host = buildHost(t, goTool, mod, mainGo, map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
-	}
+	host, so := singlePluginHost(t, "composite")
 	assert.Equal(t, `Variadic: p123
 TwoResults: 7 <nil>
 TwoResults(true): failed
@@ -182,21 +198,7 @@ HTML: h Text: t Instance: 9
 }
 
 func TestEndToEndWithAPI(t *testing.T) {
-	host, bazel := bazelHost(t, "withapi")
-	so := ""
-	if bazel {
-		so = fixture(t, "withapi")
-	} else {
-		goTool := requireGo(t, "nothing (the host is built with go)")
-		api, err := LoadPlugin(fixture(t, "withapi"), "")
-		require.NoError(t, err)
-		mod := e2eModule(t, goTool)
-		so = filepath.Join(mod, "withapi.so")
-		goBuild(t, goTool, mod, "-buildmode=plugin", "-o", so, fixturePkg+"withapi")
-		mainGo, err := os.ReadFile(filepath.Join(testdataDir, "hosts", "withapi", "main.go"))
-		require.NoError(t, err)
-		host = buildHost(t, goTool, mod, mainGo, map[string][]byte{"plugin_api.go": generateFor(t, api, Options{})})
-	}
+	host, so := singlePluginHost(t, "withapi")
 	assert.Equal(t, `PluginManifest: fixture/withapi 0.1.0 true
 Manifest: true
 Greeter: hello

@@ -65,19 +65,28 @@ func TestGolden(t *testing.T) {
 			got := generate(t, tc.fixture, tc.args...)
 			second := generate(t, tc.fixture, tc.args...)
 			assert.Equal(t, string(got), string(second), "output differs between runs")
-			formatted, err := format.Source(got)
-			require.NoError(t, err)
-			assert.Equal(t, string(got), string(formatted), "output is not gofmt-clean")
-
-			path := filepath.Join(testdataDir, "golden", tc.name+".golden")
-			if *update {
-				require.NoError(t, os.WriteFile(path, got, 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run go test -update to create it")
-			assert.Equal(t, string(want), string(got), "stale golden %s: run go test -update", path)
+			checkGolden(t, tc.name, got)
 		})
 	}
+}
+
+// checkGolden checks got, the output of one of bindgen's modes, against
+// testdata/golden/<name>.golden, which -update rewrites, and checks that it
+// is gofmt-clean: the plugin, kind and rpc goldens are held to the same
+// rules.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	formatted, err := format.Source(got)
+	require.NoError(t, err)
+	assert.Equal(t, string(got), string(formatted), "output is not gofmt-clean")
+
+	path := filepath.Join(testdataDir, "golden", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), string(got), "stale golden %s: run go test -update", path)
 }
 
 // TestGoldenHeader pins the header rules: arguments as given, path flags

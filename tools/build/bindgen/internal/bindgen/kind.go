@@ -3,6 +3,7 @@ package bindgen
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -75,24 +76,105 @@ func RunKind(cfg KindConfig) ([]byte, error) {
 	if cfg.LoaderImportPath == "" {
 		return nil, usageError("-loader-importpath is required")
 	}
-	if len(cfg.Files) == 0 {
+	c, err := parseAPI(cfg.APIImportPath, cfg.Files, cfg.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	return GenerateKind(c, cfg)
+}
+
+// parseAPI reads the API package for the kind and rpc modes, which take
+// the same source files and -kinds list: files, its source, and kinds,
+// when not nil, the kinds the build expects it to declare.
+func parseAPI(importPath string, files, kinds []string) (*contract.Contract, error) {
+	if len(files) == 0 {
 		return nil, usageError("the API package's source files are required")
 	}
-	for _, f := range cfg.Files {
+	for _, f := range files {
 		if !strings.HasSuffix(f, ".go") {
 			return nil, usageError("%s is not a Go source file (flags go before the files)", f)
 		}
 	}
-	c, err := contract.Parse(cfg.APIImportPath, cfg.Files)
+	c, err := contract.Parse(importPath, files)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrContract, err)
 	}
-	if cfg.Kinds != nil {
-		if err := checkKindList(c, cfg.Kinds); err != nil {
+	if kinds != nil {
+		if err := checkKindList(c, kinds); err != nil {
 			return nil, err
 		}
 	}
-	return GenerateKind(c, cfg)
+	return c, nil
+}
+
+// findKind is the kind -kind names, or a usage error that lists the kinds
+// the API package does declare.
+func findKind(c *contract.Contract, name string) (*contract.Kind, error) {
+	k, ok := c.Kind(name)
+	if !ok {
+		declared := "no kinds (struct types named <X>Kind)"
+		if names := c.KindNames(); len(names) > 0 {
+			declared = "the kinds " + strings.Join(names, ", ")
+		}
+		return nil, usageError("-kind %s: package %s (%s) declares %s", name, c.Package, c.ImportPath, declared)
+	}
+	return k, nil
+}
+
+// checkPackageName refuses an -output-package that no library package can
+// be named: not an identifier, the blank one, or main.
+func checkPackageName(name string) error {
+	if !token.IsIdentifier(name) || name == "_" || name == "main" {
+		return usageError("-output-package %q is not a Go package name for a library", name)
+	}
+	return nil
+}
+
+// importAliases names each import path of order in the generated file:
+// base(path), numbered from 2 while that is taken by reserved (the file's
+// own identifiers), a predeclared identifier, a keyword or an earlier
+// import. A path listed twice keeps its first name (the loader or errors
+// may be the API package, or the package of one of its types).
+func importAliases(order, reserved []string, base func(path string) string) map[string]string {
+	taken := map[string]bool{}
+	for _, r := range append(append([]string{}, reserved...), predeclared...) {
+		taken[r] = true
+	}
+	alias := map[string]string{} // path -> name in the generated file
+	for _, p := range order {
+		if _, done := alias[p]; done {
+			continue
+		}
+		b := base(p)
+		name := b
+		for n := 2; taken[name] || token.IsKeyword(name); n++ {
+			name = b + strconv.Itoa(n)
+		}
+		taken[name] = true
+		alias[p] = name
+	}
+	return alias
+}
+
+// importGroups are the import specs of order, each named only where its
+// alias differs from the path's last element, split as gofmt groups them:
+// the standard library's, then the others (a dot in the first element),
+// each sorted by path.
+func importGroups(order []string, alias map[string]string) (std, other []string) {
+	for _, p := range order {
+		spec := strconv.Quote(p)
+		if alias[p] != path.Base(p) {
+			spec = alias[p] + " " + spec
+		}
+		if strings.Contains(strings.SplitN(p, "/", 2)[0], ".") {
+			other = append(other, spec)
+		} else {
+			std = append(std, spec)
+		}
+	}
+	sort.Slice(std, func(i, j int) bool { return importPathOf(std[i]) < importPathOf(std[j]) })
+	sort.Slice(other, func(i, j int) bool { return importPathOf(other[i]) < importPathOf(other[j]) })
+	return std, other
 }
 
 // checkKindList compares the kinds c declares with want.
@@ -164,13 +246,9 @@ type kindData struct {
 // Only cfg's Kind, LoaderImportPath, Package and Command are used. The
 // output depends on nothing else: no time, no paths, everything sorted.
 func GenerateKind(c *contract.Contract, cfg KindConfig) ([]byte, error) {
-	k, ok := c.Kind(cfg.Kind)
-	if !ok {
-		declared := "no kinds (struct types named <X>Kind)"
-		if names := c.KindNames(); len(names) > 0 {
-			declared = "the kinds " + strings.Join(names, ", ")
-		}
-		return nil, usageError("-kind %s: package %s (%s) declares %s", cfg.Kind, c.Package, c.ImportPath, declared)
+	k, err := findKind(c, cfg.Kind)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.LoaderImportPath == "" {
 		return nil, usageError("-loader-importpath is required")
@@ -179,8 +257,8 @@ func GenerateKind(c *contract.Contract, cfg KindConfig) ([]byte, error) {
 	if pkgName == "" {
 		pkgName = k.Name
 	}
-	if !token.IsIdentifier(pkgName) || pkgName == "_" || pkgName == "main" {
-		return nil, usageError("-output-package %q is not a Go package name for a library", pkgName)
+	if err := checkPackageName(pkgName); err != nil {
+		return nil, err
 	}
 	command := cfg.Command
 	if command == "" {
@@ -213,22 +291,7 @@ func GenerateKind(c *contract.Contract, cfg KindConfig) ([]byte, error) {
 	}
 	sort.Strings(rest)
 	order = append(order, rest...)
-	taken := map[string]bool{}
-	for _, r := range append(append([]string{}, kindReserved...), predeclared...) {
-		taken[r] = true
-	}
-	alias := map[string]string{} // path -> name in the generated file
-	for _, p := range order {
-		if _, done := alias[p]; done {
-			continue // the loader or errors is the API package, or a type's
-		}
-		name := names[p]
-		for n := 2; taken[name] || token.IsKeyword(name); n++ {
-			name = names[p] + strconv.Itoa(n)
-		}
-		taken[name] = true
-		alias[p] = name
-	}
+	alias := importAliases(order, kindReserved, func(p string) string { return names[p] })
 	// The contract's type strings name packages by their import names;
 	// rename those whose alias differs.
 	rename := map[string]string{c.Package: alias[c.ImportPath]}
@@ -247,20 +310,7 @@ func GenerateKind(c *contract.Contract, cfg KindConfig) ([]byte, error) {
 		Loader:   alias[cfg.LoaderImportPath],
 		Errors:   alias["errors"],
 	}
-	var std, other []string
-	for _, p := range order {
-		spec := strconv.Quote(p)
-		if alias[p] != path.Base(p) {
-			spec = alias[p] + " " + spec
-		}
-		if strings.Contains(strings.SplitN(p, "/", 2)[0], ".") {
-			other = append(other, spec)
-		} else {
-			std = append(std, spec)
-		}
-	}
-	sort.Slice(std, func(i, j int) bool { return importPathOf(std[i]) < importPathOf(std[j]) })
-	sort.Slice(other, func(i, j int) bool { return importPathOf(other[i]) < importPathOf(other[j]) })
+	std, other := importGroups(order, alias)
 	for _, g := range [][]string{std, other} {
 		if len(g) > 0 {
 			d.Imports = append(d.Imports, g)
@@ -409,12 +459,7 @@ func wrap(s string, width int) []string {
 
 var kindTemplate = template.Must(template.New("kind").Funcs(template.FuncMap{
 	"quote": strconv.Quote,
-	"a": func(word string) string {
-		if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
-			return "an " + word
-		}
-		return "a " + word
-	},
+	"a":     func(word string) string { return article(word) + " " + word },
 }).Parse(kindText))
 
 // kindText is the generated bindings package of a kind. It imports the
@@ -435,12 +480,12 @@ import (
 {{- end}}
 )
 
-// Kind is the kind's name, as go_plugin(kind = ...) and build manifests
+// Kind is the kind's name, as go_plugin(kind = ...) and build records
 // write it.
 const Kind = {{quote .Kind}}
 
 // Spec is what the loader checks of {{a .Kind}} plugin before it opens it:
-// its build manifest names Kind, and it exports every symbol of the kind,
+// its build record names Kind, and it exports every symbol of the kind,
 // as a function or a variable as declared.
 var Spec = {{.Loader}}.Kind{
 	Name: Kind,
@@ -536,32 +581,45 @@ Flags:
 // kindMain is "bindgen kind": it returns the exit code, by internal/cli's
 // convention.
 func kindMain(args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("bindgen kind", kindUsageText, stderr)
 	var cfg KindConfig
-	fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it (greeter for GreeterKind)")
-	fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
-	fs.StringVar(&cfg.LoaderImportPath, "loader-importpath", "", "import `path` of the host's loader package")
-	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: the kind's name)")
+	flags := func(fs *flag.FlagSet) {
+		fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it (greeter for GreeterKind)")
+		fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
+		fs.StringVar(&cfg.LoaderImportPath, "loader-importpath", "", "import `path` of the host's loader package")
+		fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: the kind's name)")
+	}
+	run := func(files, kinds []string) ([]byte, error) {
+		cfg.Files, cfg.Kinds = files, kinds
+		cfg.Command = "bindgen kind -kind " + quoteArg(cfg.Kind)
+		if cfg.Package != "" {
+			cfg.Command += " -output-package " + quoteArg(cfg.Package)
+		}
+		return RunKind(cfg)
+	}
+	return modeMain("bindgen kind", kindUsageText, "comma-separated `kinds` the build expects the API package to declare; any\ndifference is an error (tools/rules/kinds.bzl passes its textual scan's)",
+		args, stdout, stderr, flags, run)
+}
+
+// modeMain is the command line of the kind and rpc modes, which differ in
+// their own flags (flags declares them) and in what they generate (run,
+// given the API package's source files, the arguments after the flags,
+// and the -kinds list, nil without one); both write to -output-path.
+func modeMain(name, usage, kindsUsage string, args []string, stdout, stderr io.Writer,
+	flags func(*flag.FlagSet), run func(files, kinds []string) ([]byte, error)) int {
+	fs := cli.NewFlagSet(name, usage, stderr)
+	flags(fs)
 	outputPath := fs.String("output-path", "-", "`file` to write; - for standard output")
-	kinds := fs.String("kinds", "", "comma-separated `kinds` the build expects the API package to declare; any\ndifference is an error (tools/rules/kinds.bzl passes its textual scan's)")
+	kindList := fs.String("kinds", "", kindsUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return cli.Status(err) // flag printed it
 	}
-	cfg.Files = fs.Args()
-	if *kinds != "" {
-		cfg.Kinds = splitList(*kinds)
+	var kinds []string
+	if *kindList != "" {
+		kinds = splitList(*kindList)
 	}
-	cfg.Command = "bindgen kind -kind " + quoteArg(cfg.Kind)
-	if cfg.Package != "" {
-		cfg.Command += " -output-package " + quoteArg(cfg.Package)
-	}
-	out, err := RunKind(cfg)
+	out, err := run(fs.Args(), kinds)
 	if err == nil {
-		if *outputPath == "-" {
-			_, err = stdout.Write(out)
-		} else {
-			err = writeFile(*outputPath, out)
-		}
+		err = writeOutput(stdout, *outputPath, out)
 	}
 	return cli.Report(stderr, "bindgen", err)
 }

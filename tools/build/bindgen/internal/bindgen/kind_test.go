@@ -2,7 +2,6 @@ package bindgen
 
 import (
 	"errors"
-	"go/format"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,17 +74,7 @@ func TestKindGolden(t *testing.T) {
 			got := generateKind(t, kind, files, "-kinds", strings.Join(realKinds, ","))
 			second := generateKind(t, kind, files)
 			assert.Equal(t, string(got), string(second), "output differs between runs")
-			formatted, err := format.Source(got)
-			require.NoError(t, err)
-			assert.Equal(t, string(got), string(formatted), "output is not gofmt-clean")
-
-			path := filepath.Join(testdataDir, "golden", "kind_"+kind+".golden")
-			if *update {
-				require.NoError(t, os.WriteFile(path, got, 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run go test -update to create it")
-			assert.Equal(t, string(want), string(got), "stale golden %s: run go test -update", path)
+			checkGolden(t, "kind_"+kind, got)
 		})
 	}
 }

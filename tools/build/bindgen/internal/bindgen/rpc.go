@@ -3,18 +3,15 @@ package bindgen
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
-	"go/token"
 	"io"
-	"path"
 	"sort"
-	"strconv"
 	"strings"
 
-	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/internal/contract"
 )
 
@@ -57,17 +54,10 @@ func RunRPC(cfg RPCConfig) ([]byte, error) {
 		return nil, usageError("-api-importpath is required")
 	case cfg.IsolatedImportPath == "":
 		return nil, usageError("-isolated-importpath is required")
-	case len(cfg.Files) == 0:
-		return nil, usageError("the API package's source files are required")
 	}
-	c, err := contract.Parse(cfg.APIImportPath, cfg.Files)
+	c, err := parseAPI(cfg.APIImportPath, cfg.Files, cfg.Kinds)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrContract, err)
-	}
-	if cfg.Kinds != nil {
-		if err := checkKindList(c, cfg.Kinds); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	return GenerateRPC(c, cfg)
 }
@@ -104,16 +94,16 @@ var rpcReserved = []string{"Kind", "Load", "NewService", "bm", "l", "opts", "p",
 
 // GenerateRPC writes the rpc stubs package of the kind cfg.Kind of c.
 func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
-	k, ok := c.Kind(cfg.Kind)
-	if !ok {
-		return nil, usageError("-kind %s: package %s declares the kinds %s", cfg.Kind, c.ImportPath, strings.Join(c.KindNames(), ", "))
+	k, err := findKind(c, cfg.Kind)
+	if err != nil {
+		return nil, err
 	}
 	pkgName := cfg.Package
 	if pkgName == "" {
 		pkgName = k.Name + "rpc"
 	}
-	if !token.IsIdentifier(pkgName) || pkgName == "main" {
-		return nil, usageError("-output-package %q is not a Go package name for a library", pkgName)
+	if err := checkPackageName(pkgName); err != nil {
+		return nil, err
 	}
 
 	// What crosses: the kind's variables once, at connection, and a call
@@ -185,11 +175,6 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 	for name, p := range c.Imports {
 		pathOf[name] = p
 	}
-	taken := map[string]bool{}
-	for _, r := range append(append([]string{}, rpcReserved...), predeclared...) {
-		taken[r] = true
-	}
-	alias := map[string]string{} // import path -> name in the file
 	order := []string{"errors", cfg.IsolatedImportPath, c.ImportPath}
 	withLoad := cfg.LoaderImportPath != "" && cfg.BindingsImportPath != ""
 	if withLoad {
@@ -207,24 +192,15 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 	}
 	sort.Strings(rest)
 	order = append(order, rest...)
-	for _, p := range order {
-		if _, done := alias[p]; done {
-			continue
-		}
-		base := contract.AssumedPackageName(p)
+	alias := importAliases(order, rpcReserved, func(p string) string {
 		switch p {
 		case c.ImportPath:
-			base = c.Package
+			return c.Package
 		case cfg.BindingsImportPath:
-			base = "kind" // the kind's own name may be an import's
+			return "kind" // the kind's own name may be an import's
 		}
-		name := base
-		for n := 2; taken[name] || token.IsKeyword(name); n++ {
-			name = base + strconv.Itoa(n)
-		}
-		taken[name] = true
-		alias[p] = name
-	}
+		return contract.AssumedPackageName(p)
+	})
 	rename := map[string]string{}
 	for name, p := range pathOf {
 		if a, ok := alias[p]; ok {
@@ -253,18 +229,7 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 	w("// call timed out, the method panicked) panics with the typed error;\n")
 	w("// %s.Catch turns it back into one.\n", iso)
 	w("package %s\n\nimport (\n", pkgName)
-	var std, other []string
-	for _, p := range order {
-		spec := strconv.Quote(p)
-		if alias[p] != path.Base(p) {
-			spec = alias[p] + " " + spec
-		}
-		if strings.Contains(strings.SplitN(p, "/", 2)[0], ".") {
-			other = append(other, spec)
-		} else {
-			std = append(std, spec)
-		}
-	}
+	std, other := importGroups(order, alias)
 	for _, s := range std {
 		w("\t%s\n", s)
 	}
@@ -466,9 +431,9 @@ func GenerateRPC(c *contract.Contract, cfg RPCConfig) ([]byte, error) {
 		ld, kb := alias[cfg.LoaderImportPath], alias[cfg.BindingsImportPath]
 		w("// Load runs the executable of %s %s plugin at path (go_plugin's\n", article(k.Name), k.Name)
 		w("// <name>_isolated, %s.IsolatedPath of its .so) in a process of its own,\n", ld)
-		w("// after l's checks of the file and its build manifest, and binds it with\n")
+		w("// after l's checks of the file and its build record, and binds it with\n")
 		w("// the kind's Bind: the same Plugin as %s.Load gives, whose methods are\n", kb)
-		w("// calls to that process. go-plugin checks the file against the manifest's\n")
+		w("// calls to that process. go-plugin checks the file against the record's\n")
 		w("// SHA-256 before each exec. The next call after the process dies starts\n")
 		w("// it again; proc.Stop or %s.StopAll stops it for good.\n", iso)
 		w("func Load(l *%s.Loader, path string, opts %s.Options) (_ *%s.Plugin, proc *%s.Process, err error) {\n", ld, iso, kb, iso)
@@ -613,32 +578,21 @@ Flags:
 
 // rpcMain is "bindgen rpc".
 func rpcMain(args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("bindgen rpc", rpcUsageText, stderr)
 	var cfg RPCConfig
-	fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it")
-	fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
-	fs.StringVar(&cfg.IsolatedImportPath, "isolated-importpath", "", "import `path` of the isolated runtime (host/isolated)")
-	fs.StringVar(&cfg.LoaderImportPath, "loader-importpath", "", "import `path` of the host's loader; with -bindings-importpath, adds Load")
-	fs.StringVar(&cfg.BindingsImportPath, "bindings-importpath", "", "import `path` of the kind's bindings (bindgen kind)")
-	fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: <kind>rpc)")
-	outputPath := fs.String("output-path", "-", "`file` to write; - for standard output")
-	kinds := fs.String("kinds", "", "comma-separated `kinds` the build expects the API package to declare")
-	if err := cli.Parse(fs, args); err != nil {
-		return cli.Status(err) // flag printed it
+	flags := func(fs *flag.FlagSet) {
+		fs.StringVar(&cfg.Kind, "kind", "", "the `kind` to generate, as the API package declares it")
+		fs.StringVar(&cfg.APIImportPath, "api-importpath", "", "import `path` of the API package whose source files follow")
+		fs.StringVar(&cfg.IsolatedImportPath, "isolated-importpath", "", "import `path` of the isolated runtime (host/isolated)")
+		fs.StringVar(&cfg.LoaderImportPath, "loader-importpath", "", "import `path` of the host's loader; with -bindings-importpath, adds Load")
+		fs.StringVar(&cfg.BindingsImportPath, "bindings-importpath", "", "import `path` of the kind's bindings (bindgen kind)")
+		fs.StringVar(&cfg.Package, "output-package", "", "`package` name of the generated file (default: <kind>rpc)")
 	}
-	cfg.Files = fs.Args()
-	if *kinds != "" {
-		cfg.Kinds = splitList(*kinds)
+	run := func(files, kinds []string) ([]byte, error) {
+		cfg.Files, cfg.Kinds = files, kinds
+		return RunRPC(cfg)
 	}
-	out, err := RunRPC(cfg)
-	if err == nil {
-		if *outputPath == "-" {
-			_, err = stdout.Write(out)
-		} else {
-			err = writeFile(*outputPath, out)
-		}
-	}
-	return cli.Report(stderr, "bindgen", err)
+	return modeMain("bindgen rpc", rpcUsageText, "comma-separated `kinds` the build expects the API package to declare",
+		args, stdout, stderr, flags, run)
 }
 
 func splitList(s string) []string {

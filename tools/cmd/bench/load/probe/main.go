@@ -10,7 +10,7 @@
 //
 //	probe PLUGIN.so...
 //
-// Each plugin's build manifest must sit beside it, as Bazel's go_plugin
+// Each plugin's build record must sit beside it, as Bazel's go_plugin
 // leaves it.
 package main
 
@@ -27,6 +27,7 @@ import (
 
 	"example.com/plugkit/host/buildconfig"
 	"example.com/plugkit/host/loader"
+	"example.com/plugkit/internal/buildrecord"
 	"example.com/plugkit/internal/cli"
 	"example.com/plugkit/internal/signing"
 	"example.com/plugkit/pluginapi/kinds/adder"
@@ -78,7 +79,7 @@ const usage = `usage: probe PLUGIN.so...
 Loads and binds each plugin in one fresh process, as a host in production
 mode does (the plugins copied and signed with a key made for the run), and
 prints the time each load phase took, summed over the plugins, as one JSON
-object. Each plugin's build manifest must sit beside it.
+object. Each plugin's build record must sit beside it.
 `
 
 // newLoader configures the loader as the host's does
@@ -150,8 +151,8 @@ func sha256File(path string, buf []byte) error {
 	return nil
 }
 
-// signedCopies copies each plugin and its build manifest into a new folder
-// and signs the manifest with a key made here, so that the loads measured
+// signedCopies copies each plugin and its build record into a new folder
+// and signs the build record with a key made here, so that the loads measured
 // are those of a host in production mode (loader.Config.TrustedKeys), the
 // signature check included. Nothing here is timed.
 func signedCopies(paths []string) ([]string, []loader.TrustedKey, func(), error) {
@@ -171,7 +172,7 @@ func signedCopies(paths []string) ([]string, []loader.TrustedKey, func(), error)
 			cleanup()
 			return nil, nil, nil, err
 		}
-		for _, suffix := range []string{"", loader.BuildManifestSuffix} {
+		for _, suffix := range []string{"", buildrecord.Suffix} {
 			data, err := os.ReadFile(p + suffix)
 			if err != nil {
 				cleanup()

@@ -1,10 +1,13 @@
-"""Build manifests for plugins, and the host's matching expectations.
+"""Build records for plugins, and the host's matching expectations.
 
-Both are computed by //tools/build/buildrecord from the Go configuration of the
-target they describe, so a plugin built through a transition (say, with
--race) gets a manifest that says so, and the host's loader names the
-difference before it opens the plugin. See host/loader/manifest.go for the
-file format.
+A build record is the JSON file beside each plugin, <name>.so.build.json
+(and <name>.build.json beside its executable): how it was built, which the
+host's loader compares with its own build before it opens the plugin. It is
+not the PluginManifest the plugin exports. Both are computed by
+//tools/build/buildrecord from the Go configuration of the target they
+describe, so a plugin built through a transition (say, with -race) gets a
+record that says so, and the host's loader names the difference before it
+opens the plugin. See internal/buildrecord for the file format.
 """
 
 load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
@@ -85,7 +88,7 @@ _COMMON_ATTRS = dict({
     ),
 })
 
-def _go_plugin_manifest_impl(ctx):
+def _go_plugin_build_record_impl(ctx):
     args, inputs = _common_args(ctx, [lib[GoArchive] for lib in ctx.attr.libs])
     args.add("-so", ctx.file.plugin)
     args.add("-name", ctx.attr.plugin_name)
@@ -96,14 +99,14 @@ def _go_plugin_manifest_impl(ctx):
         arguments = ["plugin", args],
         inputs = inputs + [ctx.file.plugin],
         outputs = [ctx.outputs.out],
-        mnemonic = "GoPluginManifest",
-        progress_message = "Writing build manifest of %{label}",
+        mnemonic = "GoPluginBuildRecord",
+        progress_message = "Writing the build record of %{label}",
     )
     return [DefaultInfo(files = depset([ctx.outputs.out]))]
 
-go_plugin_manifest = rule(
-    implementation = _go_plugin_manifest_impl,
-    doc = "Writes a plugin's build manifest (<plugin>.so.manifest.json, or <executable>.manifest.json).",
+go_plugin_build_record = rule(
+    implementation = _go_plugin_build_record_impl,
+    doc = "Writes a plugin's build record (<plugin>.so.build.json, or <executable>.build.json).",
     attrs = dict(_COMMON_ATTRS, **{
         "kind": attr.string(mandatory = True, doc = "the plugin's kind, one the contract declares"),
         "libs": attr.label_list(providers = [GoArchive], doc = "the plugin's embedded libraries and deps"),

@@ -1,0 +1,4 @@
+package pluginapi
+
+// APIVersion is a string, but no semantic version.
+const APIVersion = "v1"

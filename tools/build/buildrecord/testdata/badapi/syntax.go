@@ -1,0 +1,3 @@
+package pluginapi
+
+const APIVersion =

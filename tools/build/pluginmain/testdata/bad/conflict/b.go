@@ -1,0 +1,6 @@
+package conflict
+
+import "html/template"
+
+// B names html/template as template, too.
+func B(t *template.Template) {}

@@ -1,0 +1,5 @@
+package noexports
+
+var manifest = 1
+
+func helper() int { return manifest }
