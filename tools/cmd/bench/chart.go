@@ -71,9 +71,11 @@ func logBars(title, yLabel, what string, categories, series []string, width vg.L
 		return nil, fmt.Errorf("no positive %s to draw", what)
 	}
 	// Bars start from 0, which a log scale cannot show; they stand on
-	// an undrawn base at the power of ten below the lowest instead, so
-	// each bar's top is still its value.
-	floor := math.Pow10(int(math.Floor(math.Log10(lowest))))
+	// an undrawn base instead, so each bar's top is still its value. The
+	// base is a decade below the power of ten under the lowest value: on
+	// the power of ten itself, a value just above it (1.1 ms on a 1 ms
+	// floor) drew a sliver of a bar on an axis of one decade.
+	floor := math.Pow10(int(math.Floor(math.Log10(lowest))) - 1)
 	for i, name := range series {
 		base := make(plotter.Values, len(categories))
 		tops := make(plotter.Values, len(categories))
