@@ -29,7 +29,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/golden (tools/bazel run //tools/build/buildrecord:buildrecord_test -- -update)")
 
 // soEnv names the rlocationpath of the plugin the tests describe: a real
-// .so from //plugins, set by the go_test's env.
+// .so from //host/testdata (sum, the host tests' adder), set by the go_test's env.
 const soEnv = "BUILDRECORD_TEST_SO"
 
 // pluginSO is the path of that plugin.
