@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"example.com/plugkit/internal/buildrecord"
 )
 
 // notRegularError says what a path is instead of a regular file. A
@@ -22,26 +24,6 @@ type notRegularError struct {
 }
 
 func (e *notRegularError) Error() string { return fmt.Sprintf("%s (mode %v)", e.What, e.Mode) }
-
-// describeFileType names the file type in mode, which is not a regular
-// file's.
-func describeFileType(mode fs.FileMode) string {
-	switch t := mode.Type(); {
-	case t&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case t&fs.ModeSocket != 0:
-		return "a socket"
-	case t&fs.ModeCharDevice != 0:
-		return "a character device"
-	case t&fs.ModeDevice != 0:
-		return "a block device"
-	case t&fs.ModeDir != 0:
-		return "a folder"
-	case t&fs.ModeSymlink != 0:
-		return "a symlink"
-	}
-	return "a special file"
-}
 
 // statRegular stats path, following symlinks as opening it would, and
 // refuses anything but a regular file before anything opens it: opening a
@@ -54,7 +36,7 @@ func statRegular(path string) (fs.FileInfo, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		what := describeFileType(fi.Mode())
+		what := buildrecord.DescribeFileType(fi.Mode())
 		// Say so when a symlink led there: the name looks like a file.
 		if li, err := os.Lstat(path); err == nil && li.Mode()&fs.ModeSymlink != 0 {
 			what = "a symlink to " + what
@@ -76,7 +58,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
-		err = &notRegularError{What: "replaced by " + describeFileType(fi.Mode()) + " while it was being opened", Mode: fi.Mode()}
+		err = &notRegularError{What: "replaced by " + buildrecord.DescribeFileType(fi.Mode()) + " while it was being opened", Mode: fi.Mode()}
 	}
 	if err == nil {
 		err = setBlocking(f)

@@ -192,7 +192,7 @@ func digest(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", 0, fmt.Errorf("%s: %w: %s (mode %v)", path, ErrNotRegular, describeFileType(fi.Mode()), fi.Mode())
+		return "", 0, fmt.Errorf("%s: %w: %s (mode %v)", path, ErrNotRegular, DescribeFileType(fi.Mode()), fi.Mode())
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -207,9 +207,9 @@ func digest(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// describeFileType names the file type in mode, which is not a regular
-// file's.
-func describeFileType(mode fs.FileMode) string {
+// DescribeFileType names the file type in mode, which is not a regular
+// file's, for errors that refuse it (the loader's too).
+func DescribeFileType(mode fs.FileMode) string {
 	switch t := mode.Type(); {
 	case t&fs.ModeNamedPipe != 0:
 		return "a named pipe (FIFO)"
@@ -221,6 +221,8 @@ func describeFileType(mode fs.FileMode) string {
 		return "a block device"
 	case t&fs.ModeDir != 0:
 		return "a folder"
+	case t&fs.ModeSymlink != 0:
+		return "a symlink"
 	}
 	return "a special file"
 }
